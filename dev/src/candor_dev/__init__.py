@@ -1,0 +1,1 @@
+"""Candor's development kit: never imported by the services themselves."""

@@ -1,0 +1,128 @@
+"""The incident-api application: the one front door."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI
+
+from candor_incident_api import catalog, incidents, ingest, integrations, subscribers
+from candor_incident_api.bodylimit import BodySizeLimit
+from candor_incident_api.catalog.router import router as catalog_router
+from candor_incident_api.dependencies import AppState
+from candor_incident_api.errors import install_error_handlers
+from candor_incident_api.incidents.router import router as incidents_router
+from candor_incident_api.ingest.auth import IntegrationKeys
+from candor_incident_api.ingest.router import router as ingest_router
+from candor_incident_api.ingest.writer import IngestWriter
+from candor_incident_api.integrations.router import router as integrations_router
+from candor_incident_api.models import OutboxRecord
+from candor_incident_api.settings import ApiSettings
+from candor_incident_api.subscribers.router import router as subscribers_router
+from candor_shared.contract import Topics
+from candor_shared.db import create_engine, session_factory
+from candor_shared.kafka import OutboxRelay, new_producer
+from candor_shared.kafka.admin import ensure_topics
+from candor_shared.observability import health_router
+from candor_shared.runtime import database_check, migrate
+
+log = structlog.get_logger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version_incident_api"
+
+DESCRIPTION = """
+Candor's front door. Monitoring tools post alerts to `/v1/ingest/...` with their
+integration key; operators manage the catalog, subscribers and integrations and follow
+incidents with the operator token (`Authorization: Bearer <CANDOR_ADMIN_TOKEN>`).
+
+Errors are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem details whose
+`detail` says what was wrong and what to send instead.
+"""
+
+TAGS = [
+    {"name": "ingest", "description": "Alerts from monitoring tools (integration key)."},
+    {"name": "incidents", "description": "Incidents opened from alerts."},
+    {"name": "catalog", "description": "The services users depend on."},
+    {"name": "subscribers", "description": "Who is told about which services."},
+    {"name": "integrations", "description": "Monitoring sources and their keys."},
+    {"name": "operations", "description": "Health, readiness and metrics."},
+]
+
+__all__ = ["catalog", "create_app", "incidents", "ingest", "integrations", "subscribers"]
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    """Build the app; clients are created in the lifespan, once."""
+    settings = settings or ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.env == "development":
+            await migrate(settings, script_location=MIGRATIONS, version_table=VERSION_TABLE)
+        engine = create_engine(
+            settings.database_url,
+            schema=settings.database_schema,
+            pool_size=settings.database_pool_size,
+        )
+        sessions = session_factory(engine)
+        topics = Topics(settings.kafka_topic_prefix)
+        relay = OutboxRelay(
+            engine=engine,
+            sessions=sessions,
+            model=OutboxRecord,
+            producer_factory=lambda: new_producer(settings, client_id="incident-api"),
+            topics=topics,
+            lock_name=f"candor-outbox-{settings.database_schema}",
+            poll_seconds=settings.outbox_poll_seconds,
+            batch_size=settings.outbox_batch_size,
+            prepare=lambda: ensure_topics(settings, [topics.incident, topics.catalog], partitions=settings.kafka_partitions),
+        )
+        writer = IngestWriter(sessions=sessions, relay=relay)
+        app.state.candor = AppState(
+            settings=settings, engine=engine, sessions=sessions, relay=relay
+        )
+        app.state.integration_keys = IntegrationKeys(sessions)
+        app.state.ingest_writer = writer
+        app.state.database_ready = database_check(engine)
+        tasks = [
+            asyncio.create_task(relay.run(), name="outbox-relay"),
+            asyncio.create_task(writer.run(), name="ingest-writer"),
+        ]
+        log.info("api.started", port=settings.api_port)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Candor incident-api",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+
+    async def database_ready() -> bool:
+        check = app.state.database_ready
+        return bool(await check())
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+    app.include_router(ingest_router)
+    app.include_router(incidents_router)
+    app.include_router(catalog_router)
+    app.include_router(subscribers_router)
+    app.include_router(integrations_router)
+    app.include_router(health_router({"database": database_ready}))
+    return app

@@ -1,0 +1,108 @@
+"""Prometheus Alertmanager webhook receiver, payload version 4.
+
+See https://prometheus.io/docs/alerting/latest/configuration/#webhook_config. The alert
+label ``service`` names the Candor service by its slug.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from candor_incident_api.ingest.model import InboundAlert, fingerprint_of
+
+_EXAMPLE = {
+    "version": "4",
+    "groupKey": '{}:{alertname="MailQueueStuck"}',
+    "truncatedAlerts": 0,
+    "status": "firing",
+    "receiver": "candor",
+    "groupLabels": {"alertname": "MailQueueStuck"},
+    "commonLabels": {"alertname": "MailQueueStuck", "service": "email", "severity": "critical"},
+    "commonAnnotations": {"summary": "Outgoing mail is not being delivered"},
+    "externalURL": "http://alertmanager.example.org:9093",
+    "alerts": [
+        {
+            "status": "firing",
+            "labels": {
+                "alertname": "MailQueueStuck",
+                "service": "email",
+                "severity": "critical",
+                "instance": "mx1:9100",
+            },
+            "annotations": {"summary": "Outgoing mail is not being delivered"},
+            "startsAt": "2026-11-23T09:58:00Z",
+            "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://prometheus.example.org:9090/graph?g0.expr=...",
+            "fingerprint": "c6b2f1e0a7d34b55",
+        }
+    ],
+}
+
+Labels = dict[str, str]
+
+
+class AlertmanagerAlert(BaseModel):
+    """One alert of a webhook notification."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["firing", "resolved"]
+    labels: Labels = Field(max_length=200)
+    annotations: Labels = Field(default_factory=dict, max_length=200)
+    startsAt: AwareDatetime  # noqa: N815 - the wire name
+    endsAt: AwareDatetime | None = None  # noqa: N815
+    generatorURL: str = ""  # noqa: N815
+    fingerprint: str = Field(default="", max_length=128)
+
+
+class AlertmanagerPayload(BaseModel):
+    """The body Alertmanager posts to a webhook receiver (version 4)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [_EXAMPLE]})
+
+    version: Literal["4"]
+    groupKey: str = ""  # noqa: N815
+    truncatedAlerts: int = 0  # noqa: N815
+    status: Literal["firing", "resolved"]
+    receiver: str = ""
+    groupLabels: Labels = Field(default_factory=dict)  # noqa: N815
+    commonLabels: Labels = Field(default_factory=dict)  # noqa: N815
+    commonAnnotations: Labels = Field(default_factory=dict)  # noqa: N815
+    externalURL: str = ""  # noqa: N815
+    alerts: list[AlertmanagerAlert] = Field(min_length=1, max_length=5000)
+
+
+def _real_time(value: datetime | None) -> datetime | None:
+    # Alertmanager sends "0001-01-01T00:00:00Z" for "no end yet".
+    if value is None or value.year < 1971:
+        return None
+    return value
+
+
+def to_alerts(payload: AlertmanagerPayload) -> list[InboundAlert]:
+    """Map every alert of the notification to the internal model."""
+    alerts: list[InboundAlert] = []
+    for alert in payload.alerts:
+        summary = (
+            alert.annotations.get("summary")
+            or alert.annotations.get("description")
+            or alert.labels.get("alertname")
+            or "Alert"
+        )
+        alerts.append(
+            InboundAlert(
+                source="alertmanager",
+                fingerprint=alert.fingerprint or fingerprint_of(alert.labels),
+                status=alert.status,
+                summary=summary[:500],
+                starts_at=alert.startsAt,
+                ends_at=_real_time(alert.endsAt),
+                severity=alert.labels.get("severity", ""),
+                labels=dict(alert.labels),
+                service_slug=alert.labels.get("service"),
+            )
+        )
+    return alerts

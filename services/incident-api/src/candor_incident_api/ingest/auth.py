@@ -1,0 +1,57 @@
+"""Who is posting alerts: the integration behind the bearer key, cached briefly."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from candor_incident_api.integrations import keys, repository
+
+
+@dataclass(frozen=True, slots=True)
+class IngestCaller:
+    """The integration a key belongs to, as the ingest path needs it."""
+
+    integration_id: uuid.UUID
+    source: str
+    default_service: str | None
+
+
+class IntegrationKeys:
+    """Resolves integration keys, remembering answers for ``ttl`` seconds.
+
+    A revoked key is refused at the latest ``ttl`` seconds after the revocation; in return
+    a busy monitoring source costs one query per ``ttl``, not one per request.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, ttl: float = 5.0) -> None:
+        self._sessions = sessions
+        self._ttl = ttl
+        self._cache: dict[str, tuple[float, IngestCaller]] = {}
+
+    async def resolve(self, key: str) -> IngestCaller | None:
+        """The caller for ``key``, or None when no active integration has it."""
+        key_hash = keys.hash_key(key)
+        cached = self._cache.get(key_hash)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        async with self._sessions() as session:
+            integration = await repository.get_active_by_hash(session, key_hash)
+            if integration is None:
+                self._cache.pop(key_hash, None)
+                return None
+            caller = IngestCaller(
+                integration_id=integration.id,
+                source=integration.source,
+                default_service=(
+                    integration.default_service.slug if integration.default_service else None
+                ),
+            )
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[key_hash] = (now + self._ttl, caller)
+        return caller

@@ -1,0 +1,184 @@
+"""The ingest writer: concurrent alert posts share one transaction (group commit).
+
+Each request hands its parsed alerts to the writer and waits. The writer takes everything
+that is waiting, applies it in one transaction, commits, and only then answers every request
+of the batch, so a 202 still means "committed". While one batch commits, the next one
+gathers: under load, round trips and commits are shared; alone, a request waits for no one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+
+import structlog
+from prometheus_client import Histogram
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from candor_incident_api.catalog import repository as catalog
+from candor_incident_api.catalog.models import Service
+from candor_incident_api.errors import ApiError
+from candor_incident_api.incidents.service import RoutedAlert, apply_alerts
+from candor_incident_api.ingest.auth import IngestCaller
+from candor_incident_api.ingest.model import InboundAlert
+from candor_shared.clock import Clock, utcnow
+from candor_shared.kafka import OutboxRelay
+
+log = structlog.get_logger(__name__)
+
+BATCH_SIZE = Histogram(
+    "candor_ingest_batch_requests",
+    "Requests committed together by the ingest writer",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
+
+
+@dataclass
+class _Submission:
+    caller: IngestCaller
+    alerts: list[InboundAlert]
+    future: asyncio.Future[list[uuid.UUID | None]] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class IngestWriter:
+    """Applies submitted alerts in shared transactions, one batch at a time."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        relay: OutboxRelay,
+        clock: Clock = utcnow,
+        max_alerts_per_batch: int = 5000,
+    ) -> None:
+        self._sessions = sessions
+        self._relay = relay
+        self._clock = clock
+        self._max_alerts = max_alerts_per_batch
+        self._queue: asyncio.Queue[_Submission] = asyncio.Queue()
+
+    async def submit(
+        self, *, caller: IngestCaller, alerts: list[InboundAlert]
+    ) -> list[uuid.UUID | None]:
+        """Apply ``alerts`` and return once committed: per alert, its incident (or None)."""
+        submission = _Submission(caller=caller, alerts=alerts)
+        self._queue.put_nowait(submission)
+        return await submission.future
+
+    async def run(self) -> None:
+        """Take batches off the queue until cancelled."""
+        while True:
+            batch = [await self._queue.get()]
+            count = len(batch[0].alerts)
+            while count < self._max_alerts:
+                try:
+                    submission = self._queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    break
+                batch.append(submission)
+                count += len(submission.alerts)
+            BATCH_SIZE.observe(len(batch))
+            try:
+                await self._commit_batch(batch)
+            except asyncio.CancelledError:
+                for submission in batch:
+                    if not submission.future.done():
+                        submission.future.cancel()
+                raise
+
+    async def _commit_batch(self, batch: list[_Submission]) -> None:
+        try:
+            await self._apply(batch)
+        except Exception as exc:
+            if len(batch) > 1:
+                # One bad submission must not fail its neighbours: try each on its own.
+                for submission in batch:
+                    try:
+                        await self._apply([submission])
+                    except Exception as single:
+                        self._fail(submission, single)
+            else:
+                self._fail(batch[0], exc)
+
+    async def _apply(self, batch: list[_Submission]) -> None:
+        for attempt in range(3):
+            try:
+                await self._apply_once(batch)
+                return
+            except sa_exc.IntegrityError:
+                # Another replica inserted the same incident or alert first; its rows are
+                # committed now, so applying again finds them.
+                if attempt == 2:
+                    raise
+                log.info("ingest.retry_after_conflict", attempt=attempt + 1)
+
+    async def _apply_once(self, batch: list[_Submission]) -> None:
+        async with self._sessions() as session:
+            async with session.begin():
+                slugs = {
+                    alert.service_slug or submission.caller.default_service
+                    for submission in batch
+                    for alert in submission.alerts
+                }
+                services = {
+                    service.slug: service
+                    for service in await catalog.get_many_by_slug(
+                        session, [slug for slug in slugs if slug]
+                    )
+                }
+                accepted: list[_Submission] = []
+                routed: list[RoutedAlert] = []
+                for submission in batch:
+                    try:
+                        routes = _route(submission, services)
+                    except ApiError as error:
+                        self._fail(submission, error)
+                        continue
+                    accepted.append(submission)
+                    routed.extend(routes)
+                outcome = await apply_alerts(session=session, alerts=routed, now=self._clock())
+        if session.info.get("outbox_written"):
+            self._relay.wake()
+        position = 0
+        for submission in accepted:
+            size = len(submission.alerts)
+            if not submission.future.done():
+                submission.future.set_result(outcome[position : position + size])
+            position += size
+
+    @staticmethod
+    def _fail(submission: _Submission, error: BaseException) -> None:
+        if not submission.future.done():
+            submission.future.set_exception(error)
+
+
+def _route(submission: _Submission, services: dict[str, Service]) -> list[RoutedAlert]:
+    routes: list[RoutedAlert] = []
+    for index, alert in enumerate(submission.alerts):
+        slug = alert.service_slug or submission.caller.default_service
+        if not slug:
+            raise ApiError(
+                422,
+                "Unroutable alert",
+                f"body.alerts.{index}.labels.service: missing; set the 'service' label to a "
+                "service slug, or give the integration a default service.",
+            )
+        service = services.get(slug)
+        if service is None:
+            raise ApiError(
+                422,
+                "Unknown service",
+                f"body.alerts.{index}.labels.service: no service with slug {slug!r}.",
+            )
+        routes.append(
+            RoutedAlert(
+                alert=alert,
+                service=service,
+                integration_id=submission.caller.integration_id,
+            )
+        )
+    return routes

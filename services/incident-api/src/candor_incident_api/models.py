@@ -1,0 +1,30 @@
+"""incident-api's declarative base and the runtime tables (outbox, inbox)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import DeclarativeBase
+
+from candor_shared.db import new_metadata
+from candor_shared.kafka import InboxMixin, OutboxMixin
+
+
+class Base(DeclarativeBase):
+    """Base of every incident-api table."""
+
+    metadata = new_metadata()
+
+
+class OutboxRecord(OutboxMixin, Base):
+    """Events waiting to be published to Kafka."""
+
+
+class InboxRecord(InboxMixin, Base):
+    """Events from the workers already handled (SLA standing, delivery facts)."""
+
+
+def load_all_models() -> None:
+    """Import every domain's models so that ``Base.metadata`` knows all tables."""
+    from candor_incident_api.catalog import models as _catalog  # noqa: F401
+    from candor_incident_api.incidents import models as _incidents  # noqa: F401
+    from candor_incident_api.integrations import models as _integrations  # noqa: F401
+    from candor_incident_api.subscribers import models as _subscribers  # noqa: F401

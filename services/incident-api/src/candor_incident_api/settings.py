@@ -1,0 +1,35 @@
+"""incident-api's settings (environment variables ``CANDOR_*``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+
+from candor_shared.settings import CandorSettings
+
+
+class ApiSettings(CandorSettings):
+    """Settings of incident-api; the README's configuration table lists them all."""
+
+    database_schema: str = Field(
+        default="candor_api", description="PostgreSQL schema of incident-api's tables."
+    )
+    api_host: str = Field(default="127.0.0.1", description="Address incident-api listens on.")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="Port of incident-api.")
+    admin_token: str = Field(
+        default="",
+        description="Bearer token of the first operator (admin). Empty: operator API refused.",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, le=64 * 1_048_576, description="Largest request body (413)."
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="Where users and operators reach the API."
+    )
+
+
+@lru_cache
+def get_settings() -> ApiSettings:
+    """The process's settings, read once from the environment."""
+    return ApiSettings()

@@ -1,0 +1,79 @@
+"""HTTP endpoints for subscribers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from candor_incident_api.dependencies import CurrentOperator, SessionDep
+from candor_incident_api.errors import not_found
+from candor_incident_api.pagination import Page, decode_cursor, encode_cursor
+from candor_incident_api.subscribers import repository, service
+from candor_incident_api.subscribers.schemas import SubscriberIn, SubscriberOut
+
+router = APIRouter(prefix="/v1/subscribers", tags=["subscribers"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Subscribe someone to services (or update them when the address exists)",
+    responses={200: {"model": SubscriberOut, "description": "The address existed; updated."}},
+)
+async def create_subscriber(
+    data: SubscriberIn, session: SessionDep, _: CurrentOperator, response: Response
+) -> SubscriberOut:
+    """Idempotent by address: the services given replace the ones the subscriber had."""
+    subscriber, is_new = await service.upsert_subscriber(session=session, data=data)
+    if not is_new:
+        response.status_code = 200
+    return service.to_out(subscriber)
+
+
+@router.get("", summary="List subscribers")
+async def list_subscribers(
+    session: SessionDep,
+    _: CurrentOperator,
+    service_slug: Annotated[
+        str | None, Query(alias="service", description="Only subscribers of this service")
+    ] = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[SubscriberOut]:
+    """Subscribers in creation order."""
+    rows = await repository.list_page(
+        session,
+        service=service_slug,
+        after=decode_cursor(cursor) if cursor else None,
+        limit=limit + 1,
+    )
+    return Page[SubscriberOut](
+        items=[service.to_out(row) for row in rows[:limit]],
+        next_cursor=encode_cursor(rows[limit - 1].id) if len(rows) > limit else None,
+    )
+
+
+@router.get("/{subscriber_id}", summary="Get a subscriber")
+async def get_subscriber(
+    subscriber_id: uuid.UUID, session: SessionDep, _: CurrentOperator
+) -> SubscriberOut:
+    """One subscriber by id."""
+    found = await repository.get(session, subscriber_id)
+    if found is None:
+        raise not_found("subscriber", str(subscriber_id))
+    return service.to_out(found)
+
+
+@router.delete(
+    "/{subscriber_id}", status_code=204, summary="Erase a subscriber and everything about them"
+)
+async def erase_subscriber(
+    subscriber_id: uuid.UUID, session: SessionDep, _: CurrentOperator
+) -> None:
+    """Deletes the subscriber here and tells the notifier to forget their address."""
+    found = await repository.get(session, subscriber_id)
+    if found is None:
+        raise not_found("subscriber", str(subscriber_id))
+    await service.erase_subscriber(session=session, subscriber=found)

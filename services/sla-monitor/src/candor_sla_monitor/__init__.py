@@ -1,0 +1,1 @@
+"""sla-monitor."""

@@ -1,0 +1,1 @@
+"""Candor's common package: the event contract and the runtime every service stands on."""

@@ -1,0 +1,49 @@
+"""The event contract shared by Candor's services: CloudEvents 1.0, one model per event type.
+
+Type names carry their version (``candor.incident.opened.v1``). Fields are added, never
+changed in meaning; consumers ignore fields they do not know.
+"""
+
+from candor_shared.contract.catalog import (
+    ServiceUpserted,
+    SubscriberErased,
+    SubscriberUpserted,
+)
+from candor_shared.contract.envelope import (
+    CloudEvent,
+    EventData,
+    UnknownEventTypeError,
+    event_model,
+    from_kafka,
+    new_event,
+    to_kafka,
+)
+from candor_shared.contract.incidents import (
+    AlertFired,
+    AlertResolved,
+    IncidentOpened,
+    IncidentResolved,
+    IncidentSnapshot,
+    ServiceRef,
+)
+from candor_shared.contract.topics import Topics
+
+__all__ = [
+    "AlertFired",
+    "AlertResolved",
+    "CloudEvent",
+    "EventData",
+    "IncidentOpened",
+    "IncidentResolved",
+    "IncidentSnapshot",
+    "ServiceRef",
+    "ServiceUpserted",
+    "SubscriberErased",
+    "SubscriberUpserted",
+    "Topics",
+    "UnknownEventTypeError",
+    "event_model",
+    "from_kafka",
+    "new_event",
+    "to_kafka",
+]

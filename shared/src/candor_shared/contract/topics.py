@@ -1,0 +1,35 @@
+"""Topic names. A prefix (``CANDOR_KAFKA_TOPIC_PREFIX``) lets several installations share a cluster."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INCIDENT = "candor.incident.v1"
+CATALOG = "candor.catalog.v1"
+DEAD_LETTER_SUFFIX = ".dlt"
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    """The topic names of one installation."""
+
+    prefix: str = ""
+
+    @property
+    def incident(self) -> str:
+        """Incident and alert events, keyed by incident id."""
+        return f"{self.prefix}{INCIDENT}"
+
+    @property
+    def catalog(self) -> str:
+        """Service and subscriber events, keyed by the entity's id."""
+        return f"{self.prefix}{CATALOG}"
+
+    def resolve(self, logical: str) -> str:
+        """The physical name of a logical topic name (one of the constants above)."""
+        return f"{self.prefix}{logical}"
+
+    @staticmethod
+    def dead_letter(topic: str) -> str:
+        """Where messages of ``topic`` that cannot be handled are parked."""
+        return f"{topic}{DEAD_LETTER_SUFFIX}"

@@ -1,0 +1,47 @@
+"""The inbox: the ids of events a consumer has handled, written in the handler's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from candor_shared.clock import utcnow
+from candor_shared.db import UTCDateTime
+
+
+class InboxMixin:
+    """Columns of a service's ``inbox`` table; mix into the service's declarative base."""
+
+    __tablename__ = "inbox"
+
+    consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(200))
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+async def already_handled(
+    session: AsyncSession, model: type[InboxMixin], *, consumer: str, event_id: str
+) -> bool:
+    """True when ``consumer`` has committed the handling of ``event_id`` before."""
+    found = await session.scalar(
+        select(model.event_id).where(model.consumer == consumer, model.event_id == event_id)
+    )
+    return found is not None
+
+
+def record_handled(
+    session: AsyncSession,
+    model: type[InboxMixin],
+    *,
+    consumer: str,
+    event_id: str,
+    event_type: str,
+) -> None:
+    """Stage the inbox row for ``event_id`` in the handler's transaction."""
+    session.add(
+        model(consumer=consumer, event_id=event_id, event_type=event_type, handled_at=utcnow())
+    )

@@ -1,0 +1,68 @@
+"""Health, readiness and Prometheus metrics, the same three endpoints on every service."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Generator
+
+import uvicorn
+from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
+    """``/healthz`` (the process answers), ``/readyz`` (every check passes) and ``/metrics``."""
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Liveness: the process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get(
+        "/readyz",
+        summary="Readiness: the dependencies this service cannot work without answer",
+        responses={503: {"description": "A dependency is not ready; see `checks`."}},
+    )
+    async def readyz() -> JSONResponse:
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                results[name] = "ok" if await check() else "unavailable"
+            except Exception:
+                results[name] = "unavailable"
+        ready = all(value == "ok" for value in results.values())
+        return JSONResponse(
+            {"status": "ok" if ready else "unavailable", "checks": results},
+            status_code=200 if ready else 503,
+            headers={} if ready else {"Retry-After": "5"},
+        )
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def health_app(checks: dict[str, ReadinessCheck]) -> FastAPI:
+    """A small app serving :func:`health_router`, for the workers' own port."""
+    app = FastAPI(title="Candor worker", docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(health_router(checks))
+    return app
+
+
+class EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to the process that embeds it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def embedded_server(app: FastAPI, *, host: str, port: int) -> EmbeddedServer:
+    """A server for ``app`` to run as one task among a worker's others."""
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    return EmbeddedServer(config)

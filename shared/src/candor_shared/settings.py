@@ -1,0 +1,59 @@
+"""The settings every Candor service shares; each service extends this class.
+
+Every field is read from an environment variable named ``CANDOR_<FIELD>``; the README's
+configuration table lists them all.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CandorSettings(BaseSettings):
+    """Settings common to incident-api, sla-monitor and notifier."""
+
+    model_config = SettingsConfigDict(env_prefix="CANDOR_", extra="ignore")
+
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="In development, migrations run at start; in production, run `migrate` first.",
+    )
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///var/candor.db",
+        description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+    )
+    database_schema: str = Field(
+        default="",
+        description="PostgreSQL schema holding this service's tables (default: one per service).",
+    )
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    kafka_bootstrap: str = Field(default="127.0.0.1:9092", description="host:port[,host:port]")
+    kafka_topic_prefix: str = Field(
+        default="", description="Prefix for every topic name, to share one cluster."
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
+        "PLAINTEXT"
+    )
+    kafka_sasl_mechanism: str = Field(default="", description="PLAIN, SCRAM-SHA-256, ...")
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = ""
+    kafka_idempotent_producer: bool = Field(
+        default=False,
+        description="Turn on for Apache Kafka; the embedded broker does not support it.",
+    )
+    kafka_partitions: int = Field(
+        default=6, ge=1, le=1000, description="Partitions of topics Candor creates."
+    )
+    kafka_replication_factor: int = Field(
+        default=1, ge=1, le=10, description="Replication factor of topics Candor creates."
+    )
+    outbox_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    consumer_max_attempts: int = Field(
+        default=5, ge=1, le=100, description="Attempts before a message goes to <topic>.dlt."
+    )
+    log_format: Literal["json", "console"] = "console"
+    log_level: str = "INFO"
