@@ -1,0 +1,214 @@
+"""Fixtures: the real broker, a real database (SQLite or PostgreSQL), a real SMTP server.
+
+- Kafka: one embedded Tansu broker per test session (or CANDOR_TEST_KAFKA_BOOTSTRAP); each
+  test gets its own topic prefix, so consumer groups and topics never meet across tests.
+- Database: SQLite files under the test's tmp_path by default; with CANDOR_TEST_DATABASE_URL
+  (postgresql+asyncpg://...) each test gets its own schemas in that database, dropped after.
+- Email: an aiosmtpd server per test that keeps what it receives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from candor_dev.broker import EmbeddedBroker
+from candor_dev.mailcatcher import MailCatcher
+from candor_dev.ports import free_port
+from candor_shared.db import create_engine
+from candor_shared.settings import CandorSettings
+
+S = TypeVar("S", bound=CandorSettings)
+
+PG_URL = os.environ.get("CANDOR_TEST_DATABASE_URL", "")
+ADMIN_TOKEN = "test-admin-token"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"candor database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite'}"
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[str]:
+    """The bootstrap address of the session's Kafka-protocol broker."""
+    external = os.environ.get("CANDOR_TEST_KAFKA_BOOTSTRAP")
+    if external:
+        yield external
+        return
+    embedded = EmbeddedBroker()
+    embedded.start()
+    try:
+        yield embedded.bootstrap
+    finally:
+        embedded.stop()
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    """A topic prefix of the test's own."""
+    return f"t{uuid.uuid4().hex[:10]}."
+
+
+class Databases:
+    """Hands out one database location per service for one test, and cleans up."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self._tmp_path = tmp_path
+        self._tag = uuid.uuid4().hex[:8]
+        self.schemas: list[str] = []
+
+    @property
+    def is_postgres(self) -> bool:
+        return bool(PG_URL)
+
+    def for_service(self, service: str) -> dict[str, str]:
+        """``database_url`` and ``database_schema`` settings for ``service``."""
+        if PG_URL:
+            schema = f"t{self._tag}_{service.replace('-', '_')}"
+            self.schemas.append(schema)
+            return {"database_url": PG_URL, "database_schema": schema}
+        return {
+            "database_url": f"sqlite+aiosqlite:///{self._tmp_path / (service + '.db')}",
+            "database_schema": "",
+        }
+
+    async def drop(self) -> None:
+        if not PG_URL or not self.schemas:
+            return
+        engine = create_engine(PG_URL)
+        try:
+            async with engine.begin() as connection:
+                for schema in self.schemas:
+                    await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        finally:
+            await engine.dispose()
+
+
+@pytest.fixture
+async def databases(tmp_path: Path) -> AsyncIterator[Databases]:
+    dbs = Databases(tmp_path)
+    try:
+        yield dbs
+    finally:
+        await dbs.drop()
+
+
+@pytest.fixture
+def mail() -> Iterator[MailCatcher]:
+    """A real SMTP server for this test."""
+    catcher = MailCatcher()
+    catcher.start()
+    try:
+        yield catcher
+    finally:
+        catcher.stop()
+
+
+@pytest.fixture
+def make_settings(
+    broker: str, topic_prefix: str, databases: Databases
+) -> Callable[..., Any]:
+    """Build a service's settings pointed at this test's broker, topics and database."""
+
+    def build(cls: type[S], service: str, **overrides: Any) -> S:
+        values: dict[str, Any] = {
+            "env": "development",
+            "kafka_bootstrap": broker,
+            "kafka_topic_prefix": topic_prefix,
+            "kafka_partitions": 3,
+            "outbox_poll_seconds": 0.2,
+            "log_format": "console",
+            **databases.for_service(service),
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    return build
+
+
+async def eventually(
+    check: Callable[[], Awaitable[Any]] | Callable[[], Any],
+    *,
+    timeout: float = 15.0,
+    interval: float = 0.05,
+) -> Any:
+    """Poll ``check`` until it returns something truthy; fail with its last value otherwise."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: Any = None
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        last = result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+        await asyncio.sleep(interval)
+
+
+# ---- incident-api ---------------------------------------------------------------------------
+
+
+class RunningApi:
+    """incident-api served by uvicorn on a loopback port, inside the test's event loop."""
+
+    def __init__(self, settings: Any) -> None:
+        from candor_incident_api.app import create_app
+        from candor_shared.observability import embedded_server
+
+        self.settings = settings
+        self.app = create_app(settings)
+        self.port = settings.api_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = embedded_server(self.app, host="127.0.0.1", port=self.port)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._server.serve())
+        await eventually(lambda: self._server.started, timeout=20)
+
+    async def stop(self) -> None:
+        self._server.should_exit = True
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def client(self, token: str | None = ADMIN_TOKEN) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=30)
+
+
+@pytest.fixture
+def api_settings(make_settings: Callable[..., Any]) -> Any:
+    from candor_incident_api.settings import ApiSettings
+
+    return make_settings(
+        ApiSettings, "incident-api", admin_token=ADMIN_TOKEN, api_port=free_port()
+    )
+
+
+@pytest.fixture
+async def api(api_settings: Any) -> AsyncIterator[RunningApi]:
+    running = RunningApi(api_settings)
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+@pytest.fixture
+async def operator(api: RunningApi) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client carrying the operator token."""
+    async with api.client() as client:
+        yield client
