@@ -7,26 +7,9 @@ from typing import Any
 import httpx
 
 from candor_shared.contract import AlertFired, IncidentOpened, IncidentResolved
+from tests.incident_api.helpers import post_alert, setup_email
 from tests.kafka_helpers import read_events
 from tests.payloads import alertmanager
-
-
-async def setup_email(operator: httpx.AsyncClient) -> str:
-    """Create the Email service and an Alertmanager integration; return its key."""
-    response = await operator.post("/v1/services", json={"slug": "email", "name": "Email"})
-    assert response.status_code == 201, response.text
-    response = await operator.post(
-        "/v1/integrations",
-        json={"name": "prom", "source": "alertmanager", "default_service": "email"},
-    )
-    assert response.status_code == 201, response.text
-    key: str = response.json()["key"]
-    return key
-
-
-async def post_alert(api: Any, key: str, payload: dict[str, Any]) -> httpx.Response:
-    async with api.client(token=key) as client:
-        return await client.post("/v1/ingest/alertmanager", json=payload)
 
 
 async def test_firing_alert_opens_one_incident_and_publishes(
@@ -75,7 +58,9 @@ async def test_incident_stays_open_while_another_alert_fires(
     await post_alert(api, key, alertmanager(fingerprint="a1"))
     await post_alert(api, key, alertmanager(fingerprint="b2", alertname="SmtpDown"))
 
-    await post_alert(api, key, alertmanager(fingerprint="a1", status="resolved", ends_at="2026-11-23T10:00:00Z"))
+    await post_alert(
+        api, key, alertmanager(fingerprint="a1", status="resolved", ends_at="2026-11-23T10:00:00Z")
+    )
 
     items = (await operator.get("/v1/incidents")).json()["items"]
     assert len(items) == 1
