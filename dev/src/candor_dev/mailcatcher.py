@@ -42,7 +42,7 @@ class _Handler:
     def __init__(self, catcher: MailCatcher) -> None:
         self._catcher = catcher
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         return self._catcher._accept(envelope)
 
 

@@ -32,9 +32,7 @@ def database_check(engine: AsyncEngine) -> Callable[[], Awaitable[bool]]:
     return check
 
 
-async def migrate(
-    settings: CandorSettings, *, script_location: Path, version_table: str
-) -> None:
+async def migrate(settings: CandorSettings, *, script_location: Path, version_table: str) -> None:
     """Apply the service's migrations (in a thread: Alembic is blocking)."""
     await asyncio.to_thread(
         migrations.upgrade,

@@ -34,9 +34,7 @@ class CandorSettings(BaseSettings):
     kafka_topic_prefix: str = Field(
         default="", description="Prefix for every topic name, to share one cluster."
     )
-    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
-        "PLAINTEXT"
-    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     kafka_sasl_mechanism: str = Field(default="", description="PLAIN, SCRAM-SHA-256, ...")
     kafka_sasl_username: str = ""
     kafka_sasl_password: str = ""

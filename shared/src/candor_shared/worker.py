@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI
@@ -32,7 +33,7 @@ class WorkerParts:
     """What a worker runs, built once its database is open."""
 
     consumers: list[ConsumerLoop]
-    tasks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    tasks: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     routers: list[APIRouter] = field(default_factory=list)
     on_stop: list[Callable[[], None]] = field(default_factory=list)
 
@@ -105,7 +106,9 @@ class Worker:
         server = None
         if self._serve_http:
             app = FastAPI(title=f"Candor {self.service}", docs_url="/docs", redoc_url=None)
-            app.include_router(health_router({"database": database_ready, "kafka": consumers_ready}))
+            app.include_router(
+                health_router({"database": database_ready, "kafka": consumers_ready})
+            )
             for router in parts.routers:
                 app.include_router(router)
             server = embedded_server(app, host=self._host, port=self._port)

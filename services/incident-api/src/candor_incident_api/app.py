@@ -81,7 +81,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             lock_name=f"candor-outbox-{settings.database_schema}",
             poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.outbox_batch_size,
-            prepare=lambda: ensure_topics(settings, [topics.incident, topics.catalog], partitions=settings.kafka_partitions),
+            prepare=lambda: ensure_topics(
+                settings, [topics.incident, topics.catalog], partitions=settings.kafka_partitions
+            ),
         )
         writer = IngestWriter(sessions=sessions, relay=relay)
         app.state.candor = AppState(

@@ -74,9 +74,7 @@ async def current_operator(
     if credentials is None:
         raise unauthorized("Send the operator token as 'Authorization: Bearer <token>'.")
     expected = state.settings.admin_token
-    if not expected or not hmac.compare_digest(
-        credentials.credentials.encode(), expected.encode()
-    ):
+    if not expected or not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
         raise unauthorized("The operator token is not valid.")
     return Operator(name="admin", role="admin")
 

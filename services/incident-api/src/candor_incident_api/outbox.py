@@ -11,7 +11,9 @@ from candor_shared.kafka import add_event, add_tombstone
 SOURCE = "/candor/incident-api"
 
 
-def publish(session: AsyncSession, data: EventData, *, key: str, subject: str | None = None) -> None:
+def publish(
+    session: AsyncSession, data: EventData, *, key: str, subject: str | None = None
+) -> None:
     """Stage ``data`` as a CloudEvent keyed by ``key``; it is sent after the commit."""
     add_event(session, OutboxRecord, new_event(data, source=SOURCE, key=key, subject=subject))
     session.info["outbox_written"] = True

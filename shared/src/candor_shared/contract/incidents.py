@@ -1,4 +1,7 @@
-"""Events about incidents and the alerts that open them, on the incident topic (key = incident id)."""
+"""Events about incidents and the alerts that open them, on the incident topic.
+
+The record key is the incident id, so the events of one incident stay in order.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Topic names. A prefix (``CANDOR_KAFKA_TOPIC_PREFIX``) lets several installations share a cluster."""
+"""Topic names; a prefix (``CANDOR_KAFKA_TOPIC_PREFIX``) lets installations share a cluster."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,10 @@ class InboxMixin:
     """Columns of a service's ``inbox`` table; mix into the service's declarative base."""
 
     __tablename__ = "inbox"
+
+    if TYPE_CHECKING:
+        # The declarative base provides this constructor at run time.
+        def __init__(self, **values: Any) -> None: ...
 
     consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -13,7 +13,7 @@ import contextlib
 import zlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from aiokafka import AIOKafkaProducer
@@ -38,6 +38,10 @@ class OutboxMixin:
     """Columns of a service's ``outbox`` table; mix into the service's declarative base."""
 
     __tablename__ = "outbox"
+
+    if TYPE_CHECKING:
+        # The declarative base provides this constructor at run time.
+        def __init__(self, **values: Any) -> None: ...
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True

@@ -28,9 +28,7 @@ async def get(session: AsyncSession, service_id: uuid.UUID) -> Service | None:
     return await session.get(Service, service_id)
 
 
-async def list_page(
-    session: AsyncSession, *, after: uuid.UUID | None, limit: int
-) -> list[Service]:
+async def list_page(session: AsyncSession, *, after: uuid.UUID | None, limit: int) -> list[Service]:
     """Services in id order, after the cursor."""
     query = select(Service).order_by(Service.id).limit(limit)
     if after is not None:

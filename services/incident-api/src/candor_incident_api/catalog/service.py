@@ -20,7 +20,9 @@ async def upsert_service(*, session: AsyncSession, data: ServiceIn) -> tuple[Ser
     existing = await repository.get_by_slug(session, data.slug)
     now = utcnow()
     if existing is None:
-        service = Service(id=uuid7(), slug=data.slug, name=data.name, created_at=now, updated_at=now)
+        service = Service(
+            id=uuid7(), slug=data.slug, name=data.name, created_at=now, updated_at=now
+        )
         session.add(service)
         await session.flush()
         publish_service_upserted(session, service)

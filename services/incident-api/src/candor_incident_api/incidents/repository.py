@@ -31,9 +31,7 @@ async def open_incidents_by_service(
     return {incident.service_id: incident for incident in rows}
 
 
-async def alerts_by_key(
-    session: AsyncSession, keys: Collection[AlertKey]
-) -> dict[AlertKey, Alert]:
+async def alerts_by_key(session: AsyncSession, keys: Collection[AlertKey]) -> dict[AlertKey, Alert]:
     """The known alerts among ``keys`` (service id, source, fingerprint), locked."""
     if not keys:
         return {}
@@ -112,7 +110,10 @@ async def alerts_of(session: AsyncSession, incident_id: uuid.UUID, limit: int) -
     return list(
         (
             await session.scalars(
-                select(Alert).where(Alert.incident_id == incident_id).order_by(Alert.id).limit(limit)
+                select(Alert)
+                .where(Alert.incident_id == incident_id)
+                .order_by(Alert.id)
+                .limit(limit)
             )
         ).all()
     )

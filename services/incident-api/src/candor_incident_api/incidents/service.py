@@ -57,7 +57,8 @@ async def apply_alerts(
         row = known.get(key)
         if inbound.status == "firing":
             if row is not None and (
-                row.status == "firing" or (row.ends_at is not None and inbound.starts_at <= row.ends_at)
+                row.status == "firing"
+                or (row.ends_at is not None and inbound.starts_at <= row.ends_at)
             ):
                 row.last_received_at = now
                 outcome.append(row.incident_id if row.status == "firing" else None)

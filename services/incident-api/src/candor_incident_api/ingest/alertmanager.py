@@ -7,13 +7,13 @@ label ``service`` names the Candor service by its slug.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from candor_incident_api.ingest.model import InboundAlert, fingerprint_of
 
-_EXAMPLE = {
+_EXAMPLE: dict[str, Any] = {
     "version": "4",
     "groupKey": '{}:{alertname="MailQueueStuck"}',
     "truncatedAlerts": 0,
@@ -52,9 +52,9 @@ class AlertmanagerAlert(BaseModel):
     status: Literal["firing", "resolved"]
     labels: Labels = Field(max_length=200)
     annotations: Labels = Field(default_factory=dict, max_length=200)
-    startsAt: AwareDatetime  # noqa: N815 - the wire name
-    endsAt: AwareDatetime | None = None  # noqa: N815
-    generatorURL: str = ""  # noqa: N815
+    startsAt: AwareDatetime
+    endsAt: AwareDatetime | None = None
+    generatorURL: str = ""
     fingerprint: str = Field(default="", max_length=128)
 
 
@@ -64,14 +64,14 @@ class AlertmanagerPayload(BaseModel):
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [_EXAMPLE]})
 
     version: Literal["4"]
-    groupKey: str = ""  # noqa: N815
-    truncatedAlerts: int = 0  # noqa: N815
+    groupKey: str = ""
+    truncatedAlerts: int = 0
     status: Literal["firing", "resolved"]
     receiver: str = ""
-    groupLabels: Labels = Field(default_factory=dict)  # noqa: N815
-    commonLabels: Labels = Field(default_factory=dict)  # noqa: N815
-    commonAnnotations: Labels = Field(default_factory=dict)  # noqa: N815
-    externalURL: str = ""  # noqa: N815
+    groupLabels: Labels = Field(default_factory=dict)
+    commonLabels: Labels = Field(default_factory=dict)
+    commonAnnotations: Labels = Field(default_factory=dict)
+    externalURL: str = ""
     alerts: list[AlertmanagerAlert] = Field(min_length=1, max_length=5000)
 
 

@@ -117,30 +117,29 @@ class IngestWriter:
                 log.info("ingest.retry_after_conflict", attempt=attempt + 1)
 
     async def _apply_once(self, batch: list[_Submission]) -> None:
-        async with self._sessions() as session:
-            async with session.begin():
-                slugs = {
-                    alert.service_slug or submission.caller.default_service
-                    for submission in batch
-                    for alert in submission.alerts
-                }
-                services = {
-                    service.slug: service
-                    for service in await catalog.get_many_by_slug(
-                        session, [slug for slug in slugs if slug]
-                    )
-                }
-                accepted: list[_Submission] = []
-                routed: list[RoutedAlert] = []
-                for submission in batch:
-                    try:
-                        routes = _route(submission, services)
-                    except ApiError as error:
-                        self._fail(submission, error)
-                        continue
-                    accepted.append(submission)
-                    routed.extend(routes)
-                outcome = await apply_alerts(session=session, alerts=routed, now=self._clock())
+        async with self._sessions() as session, session.begin():
+            slugs = {
+                alert.service_slug or submission.caller.default_service
+                for submission in batch
+                for alert in submission.alerts
+            }
+            services = {
+                service.slug: service
+                for service in await catalog.get_many_by_slug(
+                    session, [slug for slug in slugs if slug]
+                )
+            }
+            accepted: list[_Submission] = []
+            routed: list[RoutedAlert] = []
+            for submission in batch:
+                try:
+                    routes = _route(submission, services)
+                except ApiError as error:
+                    self._fail(submission, error)
+                    continue
+                accepted.append(submission)
+                routed.extend(routes)
+            outcome = await apply_alerts(session=session, alerts=routed, now=self._clock())
         if session.info.get("outbox_written"):
             self._relay.wake()
         position = 0

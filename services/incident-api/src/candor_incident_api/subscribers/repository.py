@@ -11,22 +11,20 @@ from sqlalchemy.orm import selectinload
 from candor_incident_api.catalog.models import Service
 from candor_incident_api.subscribers.models import Subscriber, Subscription
 
-
-def _with_services() -> list[object]:
-    return [selectinload(Subscriber.subscriptions).selectinload(Subscription.service)]
+_WITH_SERVICES = selectinload(Subscriber.subscriptions).selectinload(Subscription.service)
 
 
 async def get_by_email(session: AsyncSession, email: str) -> Subscriber | None:
     """The subscriber with this address, with their subscriptions loaded."""
     return await session.scalar(
-        select(Subscriber).where(Subscriber.email == email).options(*_with_services())
+        select(Subscriber).where(Subscriber.email == email).options(_WITH_SERVICES)
     )
 
 
 async def get(session: AsyncSession, subscriber_id: uuid.UUID) -> Subscriber | None:
     """The subscriber with this id, with their subscriptions loaded."""
     return await session.scalar(
-        select(Subscriber).where(Subscriber.id == subscriber_id).options(*_with_services())
+        select(Subscriber).where(Subscriber.id == subscriber_id).options(_WITH_SERVICES)
     )
 
 
@@ -34,7 +32,7 @@ async def list_page(
     session: AsyncSession, *, service: str | None, after: uuid.UUID | None, limit: int
 ) -> list[Subscriber]:
     """Subscribers in id order after the cursor, optionally only those of one service."""
-    query = select(Subscriber).options(*_with_services()).order_by(Subscriber.id).limit(limit)
+    query = select(Subscriber).options(_WITH_SERVICES).order_by(Subscriber.id).limit(limit)
     if after is not None:
         query = query.where(Subscriber.id > after)
     if service is not None:
