@@ -29,15 +29,19 @@ class CandorSettings(BaseSettings):
         default="",
         description="PostgreSQL schema holding this service's tables (default: one per service).",
     )
-    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_pool_size: int = Field(
+        default=10, ge=1, le=200, description="Connections kept open to PostgreSQL."
+    )
     kafka_bootstrap: str = Field(default="127.0.0.1:9092", description="host:port[,host:port]")
     kafka_topic_prefix: str = Field(
         default="", description="Prefix for every topic name, to share one cluster."
     )
-    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", description="How to reach the brokers: PLAINTEXT, SSL, SASL_SSL, ..."
+    )
     kafka_sasl_mechanism: str = Field(default="", description="PLAIN, SCRAM-SHA-256, ...")
-    kafka_sasl_username: str = ""
-    kafka_sasl_password: str = ""
+    kafka_sasl_username: str = Field(default="", description="SASL user name.")
+    kafka_sasl_password: str = Field(default="", description="SASL password.")
     kafka_idempotent_producer: bool = Field(
         default=False,
         description="Turn on for Apache Kafka; the embedded broker does not support it.",
@@ -48,10 +52,19 @@ class CandorSettings(BaseSettings):
     kafka_replication_factor: int = Field(
         default=1, ge=1, le=10, description="Replication factor of topics Candor creates."
     )
-    outbox_poll_seconds: float = Field(default=1.0, gt=0, le=60)
-    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    outbox_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often the relay looks for rows written by other processes.",
+    )
+    outbox_batch_size: int = Field(
+        default=500, ge=1, le=10_000, description="Outbox rows published per round."
+    )
     consumer_max_attempts: int = Field(
         default=5, ge=1, le=100, description="Attempts before a message goes to <topic>.dlt."
     )
-    log_format: Literal["json", "console"] = "console"
-    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = Field(
+        default="console", description="json (one object per line, for production) or console."
+    )
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
