@@ -208,3 +208,66 @@ async def operator(api: RunningApi) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client carrying the operator token."""
     async with api.client() as client:
         yield client
+
+
+# ---- notifier --------------------------------------------------------------------------------
+
+
+class RunningNotifier:
+    """The notifier worker (no HTTP port) as a task in the test's event loop."""
+
+    def __init__(self, settings: Any) -> None:
+        from candor_notifier.worker import create_worker
+
+        self.settings = settings
+        self.worker = create_worker(settings, serve_http=False)
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def sessions(self) -> Any:
+        """The worker's session factory, to read its tables."""
+        assert self.worker.sessions is not None
+        return self.worker.sessions
+
+    async def start(self) -> None:
+        task = asyncio.create_task(self.worker.run())
+        self._task = task
+        await eventually(lambda: self.worker.ready.is_set() or task.done(), timeout=30)
+        if task.done():
+            task.result()
+
+    async def stop(self) -> None:
+        """Stop the worker and wait until it has returned (idempotent)."""
+        task, self._task = self._task, None
+        if task is not None:
+            self.worker.stop()
+            await asyncio.wait_for(task, timeout=30)
+
+
+@pytest.fixture
+def notifier_settings(make_settings: Callable[..., Any], mail: MailCatcher) -> Any:
+    """Notifier settings pointed at this test's broker, database and SMTP server, retrying fast."""
+    from candor_notifier.settings import NotifierSettings
+
+    return make_settings(
+        NotifierSettings,
+        "notifier",
+        smtp_url=mail.url,
+        notifier_port=free_port(),
+        smtp_timeout_seconds=5,
+        delivery_lease_seconds=10,
+        delivery_retry_base_seconds=0.05,
+        delivery_retry_max_seconds=0.2,
+        delivery_poll_seconds=0.1,
+    )
+
+
+@pytest.fixture
+async def notifier(notifier_settings: Any) -> AsyncIterator[RunningNotifier]:
+    """The notifier, started; stopped after the test unless the test stopped it."""
+    running = RunningNotifier(notifier_settings)
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()

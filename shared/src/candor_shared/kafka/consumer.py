@@ -31,6 +31,7 @@ from candor_shared.contract.envelope import (
 )
 from candor_shared.contract.topics import Topics
 from candor_shared.db import transaction
+from candor_shared.failpoints import failpoint
 from candor_shared.kafka.admin import ensure_topics
 from candor_shared.kafka.client import client_options, new_producer
 from candor_shared.kafka.inbox import InboxMixin, already_handled, record_handled
@@ -210,6 +211,7 @@ class ConsumerLoop:
                         event_id=event.id,
                         event_type=event.type,
                     )
+                    failpoint("consumer.before_commit")
                 HANDLED.labels(self.name, event.type).inc()
                 if self._after_commit is not None:
                     self._after_commit(event)

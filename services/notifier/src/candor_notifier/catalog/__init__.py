@@ -1,0 +1,1 @@
+"""The notifier's copy of the catalog: services, subscribers and what they follow."""

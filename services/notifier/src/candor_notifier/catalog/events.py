@@ -1,0 +1,69 @@
+"""The catalog events the notifier handles: keep the replica, tell newcomers what is going on."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from candor_notifier.catalog import service
+from candor_notifier.deliveries import service as deliveries
+from candor_notifier.incidents import service as incidents
+from candor_shared.clock import utcnow
+from candor_shared.contract import (
+    CloudEvent,
+    EventData,
+    ServiceUpserted,
+    SubscriberErased,
+    SubscriberUpserted,
+)
+from candor_shared.kafka import Handler
+
+
+def handlers(*, message_domain: str) -> dict[str, Handler]:
+    """Handlers of the catalog topic, by event type."""
+
+    async def on_service_upserted(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
+        data = event.data
+        assert isinstance(data, ServiceUpserted)
+        await service.upsert_service(
+            session=session, service_id=data.id, slug=data.slug, name=data.name, now=utcnow()
+        )
+
+    async def on_subscriber_upserted(
+        *, session: AsyncSession, event: CloudEvent[EventData]
+    ) -> None:
+        data = event.data
+        assert isinstance(data, SubscriberUpserted)
+        now = utcnow()
+        newly_followed = await service.upsert_subscriber(
+            session=session,
+            subscriber_id=data.id,
+            email=data.email,
+            timezone=data.timezone,
+            language=data.language,
+            service_slugs=data.services,
+            now=now,
+        )
+        # Someone who starts following a service during an incident is told about it too.
+        # This also covers a subscriber whose event is handled after the incident's: the
+        # catalog and incident topics are not ordered with respect to each other.
+        for notice in await incidents.open_incident_notices(
+            session=session, service_slugs=newly_followed
+        ):
+            await deliveries.plan(
+                session=session,
+                notice=notice,
+                recipient_ids=[data.id],
+                message_domain=message_domain,
+                now=now,
+            )
+
+    async def on_subscriber_erased(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
+        data = event.data
+        assert isinstance(data, SubscriberErased)
+        await service.erase_subscriber(session=session, subscriber_id=data.id)
+
+    return {
+        ServiceUpserted.event_type: on_service_upserted,
+        SubscriberUpserted.event_type: on_subscriber_upserted,
+        SubscriberErased.event_type: on_subscriber_erased,
+    }

@@ -1,0 +1,133 @@
+"""Queries on the delivery ledger."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from candor_notifier.deliveries.models import Delivery
+
+
+async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert deliveries; a row whose (event, recipient, channel) exists is left as it is."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Delivery).on_conflict_do_nothing(
+        index_elements=["event_id", "recipient_id", "channel"]
+    )
+    await session.execute(statement, list(rows))
+
+
+async def message_ids(
+    session: AsyncSession,
+    *,
+    incident_id: str,
+    kind: str,
+    channel: str,
+    recipient_ids: Collection[str],
+) -> dict[str, str]:
+    """The Message-ID of each recipient's earlier ``kind`` delivery about the incident."""
+    if not recipient_ids:
+        return {}
+    rows = await session.execute(
+        select(Delivery.recipient_id, Delivery.message_id)
+        .where(
+            Delivery.incident_id == incident_id,
+            Delivery.kind == kind,
+            Delivery.channel == channel,
+            Delivery.recipient_id.in_(recipient_ids),
+        )
+        .order_by(Delivery.created_at)
+    )
+    return {recipient_id: message_id for recipient_id, message_id in rows}
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
+) -> list[Delivery]:
+    """Take up to ``limit`` due deliveries for this sender until ``lease_until``.
+
+    Due: pending with ``next_attempt_at`` passed, or sending with an expired lease (its
+    sender died). Claiming counts an attempt. On PostgreSQL rows another sender is claiming
+    are skipped; on SQLite the write lock taken at BEGIN serializes claims.
+    """
+    due = or_(
+        and_(Delivery.state == "pending", Delivery.next_attempt_at <= now),
+        and_(Delivery.state == "sending", Delivery.lease_until <= now),
+    )
+    rows = list(
+        await session.scalars(
+            select(Delivery)
+            .where(due)
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for row in rows:
+        row.state = "sending"
+        row.lease_until = lease_until
+        row.attempts += 1
+        row.updated_at = now
+    return rows
+
+
+async def mark_sent(session: AsyncSession, *, delivery_id: uuid.UUID, now: datetime) -> None:
+    """Record that the relay accepted the delivery."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(state="sent", sent_at=now, lease_until=None, updated_at=now)
+    )
+
+
+async def reschedule(
+    session: AsyncSession,
+    *,
+    delivery_id: uuid.UUID,
+    at: datetime,
+    error: str | None,
+    count_attempt: bool,
+    now: datetime,
+) -> None:
+    """Put a claimed delivery back to pending until ``at``."""
+    values: dict[str, Any] = {
+        "state": "pending",
+        "next_attempt_at": at,
+        "lease_until": None,
+        "updated_at": now,
+    }
+    if error is not None:
+        values["last_error"] = error
+    if not count_attempt:
+        values["attempts"] = Delivery.attempts - 1
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.state == "sending")
+        .values(**values)
+    )
+
+
+async def mark_failed(
+    session: AsyncSession, *, delivery_id: uuid.UUID, error: str, now: datetime
+) -> None:
+    """Record that the delivery will not be tried again, and why."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.state == "sending")
+        .values(state="failed", last_error=error, lease_until=None, updated_at=now)
+    )
+
+
+async def delete_for_recipient(session: AsyncSession, recipient_id: str) -> int:
+    """Delete every delivery to the recipient, whatever its state. Returns how many."""
+    result = await session.execute(delete(Delivery).where(Delivery.recipient_id == recipient_id))
+    return int(getattr(result, "rowcount", 0) or 0)

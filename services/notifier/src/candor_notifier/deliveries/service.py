@@ -1,0 +1,193 @@
+"""Rules of the ledger: what to send to whom, when to try again, and when to give up."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from candor_notifier.catalog import repository as catalog
+from candor_notifier.deliveries import repository
+from candor_notifier.incidents import repository as incidents
+from candor_notifier.incidents.models import Notice
+from candor_notifier.mail.compose import NoticeKind, Recipient
+from candor_shared.contract import IncidentSnapshot
+from candor_shared.ids import uuid7
+
+EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """A claimed delivery with everything needed to send it."""
+
+    delivery_id: uuid.UUID
+    incident_id: str
+    kind: NoticeKind
+    attempts: int
+    lease_until: datetime
+    message_id: str
+    in_reply_to: str | None
+    incident: IncidentSnapshot | None
+    recipient: Recipient | None
+
+
+async def plan(
+    *,
+    session: AsyncSession,
+    notice: Notice,
+    recipient_ids: Sequence[str],
+    message_domain: str,
+    now: datetime,
+) -> None:
+    """One pending email per recipient of ``notice``; one that exists already stays as it is.
+
+    A resolution replies to the recipient's opening email, so mail clients thread the two.
+    """
+    if not recipient_ids:
+        return
+    replying_to: dict[str, str] = {}
+    if notice.kind == "resolved":
+        replying_to = await repository.message_ids(
+            session,
+            incident_id=notice.incident_id,
+            kind="opened",
+            channel=EMAIL,
+            recipient_ids=recipient_ids,
+        )
+    rows: list[dict[str, Any]] = []
+    for recipient_id in recipient_ids:
+        delivery_id = uuid7()
+        rows.append(
+            {
+                "id": delivery_id,
+                "event_id": notice.event_id,
+                "recipient_id": recipient_id,
+                "channel": EMAIL,
+                "incident_id": notice.incident_id,
+                "kind": notice.kind,
+                "state": "pending",
+                "attempts": 0,
+                "last_error": None,
+                "next_attempt_at": now,
+                "lease_until": None,
+                "message_id": f"<{delivery_id}@{message_domain}>",
+                "in_reply_to": replying_to.get(recipient_id),
+                "created_at": now,
+                "sent_at": None,
+                "updated_at": now,
+            }
+        )
+    await repository.insert_new(session, rows)
+
+
+async def claim_due(
+    *, session: AsyncSession, now: datetime, lease_seconds: float, limit: int
+) -> list[Outbound]:
+    """Claim up to ``limit`` due deliveries until now + ``lease_seconds``, ready to send."""
+    rows = await repository.claim_due(
+        session, now=now, lease_until=now + timedelta(seconds=lease_seconds), limit=limit
+    )
+    if not rows:
+        return []
+    notices = await incidents.get_notices(session, {row.event_id for row in rows})
+    subscribers = await catalog.get_subscribers(session, {row.recipient_id for row in rows})
+    claimed: list[Outbound] = []
+    for row in rows:
+        notice = notices.get(row.event_id)
+        subscriber = subscribers.get(row.recipient_id)
+        assert row.lease_until is not None
+        claimed.append(
+            Outbound(
+                delivery_id=row.id,
+                incident_id=row.incident_id,
+                kind=cast(NoticeKind, row.kind),
+                attempts=row.attempts,
+                lease_until=row.lease_until,
+                message_id=row.message_id,
+                in_reply_to=row.in_reply_to,
+                incident=(
+                    IncidentSnapshot.model_validate(notice.incident) if notice is not None else None
+                ),
+                recipient=(
+                    Recipient(
+                        email=subscriber.email,
+                        timezone=subscriber.timezone,
+                        language=subscriber.language,
+                    )
+                    if subscriber is not None
+                    else None
+                ),
+            )
+        )
+    return claimed
+
+
+def retry_delay(
+    *,
+    attempts: int,
+    base_seconds: float,
+    max_seconds: float,
+    rng: Callable[[], float] = random.random,
+) -> float:
+    """Seconds before the next attempt: base·2^(attempts-1), capped, then half to all of that.
+
+    The jitter spreads the retries of a batch that failed together.
+    """
+    ceiling = min(max_seconds, base_seconds * 2.0 ** min(attempts - 1, 30))
+    return ceiling * (0.5 + rng() / 2)
+
+
+async def record_sent(*, session: AsyncSession, delivery_id: uuid.UUID, now: datetime) -> None:
+    """The relay accepted the delivery."""
+    await repository.mark_sent(session, delivery_id=delivery_id, now=now)
+
+
+async def record_failure(
+    *,
+    session: AsyncSession,
+    outbound: Outbound,
+    error: str,
+    permanent: bool,
+    max_attempts: int,
+    base_seconds: float,
+    max_seconds: float,
+    now: datetime,
+) -> datetime | None:
+    """Schedule another attempt, or give up when the failure is permanent or attempts ran out.
+
+    Returns when the next attempt is due, or None when the delivery failed for good.
+    """
+    if permanent or outbound.attempts >= max_attempts:
+        await repository.mark_failed(
+            session, delivery_id=outbound.delivery_id, error=error, now=now
+        )
+        return None
+    delay = retry_delay(
+        attempts=outbound.attempts, base_seconds=base_seconds, max_seconds=max_seconds
+    )
+    at = now + timedelta(seconds=delay)
+    await repository.reschedule(
+        session, delivery_id=outbound.delivery_id, at=at, error=error, count_attempt=True, now=now
+    )
+    return at
+
+
+async def release(
+    *, session: AsyncSession, delivery_ids: Sequence[uuid.UUID], now: datetime
+) -> None:
+    """Hand claimed deliveries back untried, due now, without counting the attempt."""
+    for delivery_id in delivery_ids:
+        await repository.reschedule(
+            session, delivery_id=delivery_id, at=now, error=None, count_attempt=False, now=now
+        )
+
+
+async def forget_recipient(*, session: AsyncSession, recipient_id: str) -> int:
+    """Delete every delivery to the recipient. Returns how many there were."""
+    return await repository.delete_for_recipient(session, recipient_id)

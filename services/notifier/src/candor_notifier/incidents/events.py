@@ -1,0 +1,64 @@
+"""The incident events the notifier handles: each newer change tells every follower once."""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from candor_notifier.catalog import service as catalog
+from candor_notifier.deliveries import service as deliveries
+from candor_notifier.incidents import service
+from candor_notifier.mail.compose import NoticeKind
+from candor_shared.clock import utcnow
+from candor_shared.contract import (
+    CloudEvent,
+    EventData,
+    IncidentOpened,
+    IncidentResolved,
+    IncidentSnapshot,
+)
+from candor_shared.kafka import Handler
+
+log = structlog.get_logger(__name__)
+
+
+def handlers(*, message_domain: str) -> dict[str, Handler]:
+    """Handlers of the incident topic, by event type."""
+
+    async def announce(
+        session: AsyncSession, event_id: str, kind: NoticeKind, incident: IncidentSnapshot
+    ) -> None:
+        with structlog.contextvars.bound_contextvars(incident_id=incident.id):
+            now = utcnow()
+            notice = await service.record_change(
+                session=session, event_id=event_id, kind=kind, incident=incident, now=now
+            )
+            if notice is None:
+                log.info("incident.stale_event_ignored", version=incident.version, kind=kind)
+                return
+            followers = await catalog.followers_of(
+                session=session, service_slug=incident.service.slug
+            )
+            await deliveries.plan(
+                session=session,
+                notice=notice,
+                recipient_ids=followers,
+                message_domain=message_domain,
+                now=now,
+            )
+            log.info("incident.notice_planned", kind=kind, recipients=len(followers))
+
+    async def on_opened(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
+        data = event.data
+        assert isinstance(data, IncidentOpened)
+        await announce(session, event.id, "opened", data.incident)
+
+    async def on_resolved(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
+        data = event.data
+        assert isinstance(data, IncidentResolved)
+        await announce(session, event.id, "resolved", data.incident)
+
+    return {
+        IncidentOpened.event_type: on_opened,
+        IncidentResolved.event_type: on_resolved,
+    }

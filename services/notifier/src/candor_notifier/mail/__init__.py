@@ -1,0 +1,1 @@
+"""Email: composing a notice for one recipient, and talking to the SMTP relay."""
