@@ -26,8 +26,8 @@ class AppState:
     relay: OutboxRelay
 
 
-def app_state(request: Request) -> AppState:
-    """The application's shared clients."""
+async def app_state(request: Request) -> AppState:
+    """The application's shared clients (async: a sync dependency would cost a thread hop)."""
     state: AppState = request.app.state.candor
     return state
 

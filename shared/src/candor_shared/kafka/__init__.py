@@ -3,7 +3,14 @@
 from candor_shared.kafka.client import client_options, new_producer
 from candor_shared.kafka.consumer import ConsumerLoop, Handler
 from candor_shared.kafka.inbox import InboxMixin
-from candor_shared.kafka.outbox import OutboxMixin, OutboxRelay, add_event, add_tombstone
+from candor_shared.kafka.outbox import (
+    OutboxMixin,
+    OutboxRelay,
+    add_event,
+    add_tombstone,
+    insert_events,
+    outbox_row,
+)
 
 __all__ = [
     "ConsumerLoop",
@@ -14,5 +21,7 @@ __all__ = [
     "add_event",
     "add_tombstone",
     "client_options",
+    "insert_events",
     "new_producer",
+    "outbox_row",
 ]

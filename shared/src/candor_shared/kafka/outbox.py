@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
-from sqlalchemy import JSON, BigInteger, Integer, LargeBinary, String, delete, select, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Integer,
+    LargeBinary,
+    String,
+    delete,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -55,20 +65,31 @@ class OutboxMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+def outbox_row(event: CloudEvent[Any]) -> dict[str, Any]:
+    """The column values of ``event``'s outbox row (its logical topic name)."""
+    key, value, headers = to_kafka(event)
+    return {
+        "topic": event.data.topic,
+        "key": key.decode(),
+        "event_id": event.id,
+        "event_type": event.type,
+        "headers": [[name, raw.decode()] for name, raw in headers],
+        "value": value,
+        "created_at": utcnow(),
+    }
+
+
 def add_event(session: AsyncSession, model: type[OutboxMixin], event: CloudEvent[Any]) -> None:
     """Stage ``event`` for publication in the session's transaction (logical topic name)."""
-    key, value, headers = to_kafka(event)
-    session.add(
-        model(
-            topic=event.data.topic,
-            key=key.decode(),
-            event_id=event.id,
-            event_type=event.type,
-            headers=[[name, raw.decode()] for name, raw in headers],
-            value=value,
-            created_at=utcnow(),
-        )
-    )
+    session.add(model(**outbox_row(event)))
+
+
+async def insert_events(
+    session: AsyncSession, model: type[OutboxMixin], events: list[CloudEvent[Any]]
+) -> None:
+    """Write many events' outbox rows with one statement, in the order given."""
+    if events:
+        await session.execute(insert(model), [outbox_row(event) for event in events])
 
 
 def add_tombstone(session: AsyncSession, model: type[OutboxMixin], *, topic: str, key: str) -> None:

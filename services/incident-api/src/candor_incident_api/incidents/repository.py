@@ -6,50 +6,100 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from candor_incident_api.catalog.models import Service
 from candor_incident_api.incidents.models import Alert, Incident
+from candor_incident_api.incidents.state import (
+    ALERT_COLUMNS,
+    INCIDENT_COLUMNS,
+    AlertState,
+    IncidentState,
+    as_row,
+)
 
 AlertKey = tuple[uuid.UUID, str, str]
 
 
-async def open_incidents_by_service(
+async def lock_open_incidents(
     session: AsyncSession, service_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, Incident]:
+) -> dict[uuid.UUID, IncidentState]:
     """The open incident of each service that has one, locked for this transaction."""
     if not service_ids:
         return {}
-    rows = await session.scalars(
-        select(Incident)
-        .where(Incident.open_service_id.in_(service_ids))
-        .order_by(Incident.id)
+    table = Incident.__table__
+    rows = await session.execute(
+        select(*(table.c[name] for name in INCIDENT_COLUMNS))
+        .where(table.c.open_service_id.in_(service_ids))
+        .order_by(table.c.id)
         .with_for_update()
     )
-    return {incident.service_id: incident for incident in rows}
+    return {row.service_id: IncidentState(**row._asdict()) for row in rows}
 
 
-async def alerts_by_key(session: AsyncSession, keys: Collection[AlertKey]) -> dict[AlertKey, Alert]:
+async def lock_incidents(
+    session: AsyncSession, incident_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, IncidentState]:
+    """Incidents by id, locked for this transaction."""
+    if not incident_ids:
+        return {}
+    table = Incident.__table__
+    rows = await session.execute(
+        select(*(table.c[name] for name in INCIDENT_COLUMNS))
+        .where(table.c.id.in_(incident_ids))
+        .order_by(table.c.id)
+        .with_for_update()
+    )
+    return {row.id: IncidentState(**row._asdict()) for row in rows}
+
+
+async def lock_alerts(
+    session: AsyncSession, keys: Collection[AlertKey]
+) -> dict[AlertKey, AlertState]:
     """The known alerts among ``keys`` (service id, source, fingerprint), locked."""
     if not keys:
         return {}
-    service_ids = {key[0] for key in keys}
-    fingerprints = {key[2] for key in keys}
-    rows = await session.scalars(
-        select(Alert)
-        .where(Alert.service_id.in_(service_ids), Alert.fingerprint.in_(fingerprints))
-        .order_by(Alert.id)
+    table = Alert.__table__
+    rows = await session.execute(
+        select(*(table.c[name] for name in ALERT_COLUMNS))
+        .where(
+            table.c.service_id.in_({key[0] for key in keys}),
+            table.c.fingerprint.in_({key[2] for key in keys}),
+        )
+        .order_by(table.c.id)
         .with_for_update()
     )
     wanted = set(keys)
-    found: dict[AlertKey, Alert] = {}
-    for alert in rows:
-        key = (alert.service_id, alert.source, alert.fingerprint)
+    found: dict[AlertKey, AlertState] = {}
+    for row in rows:
+        key = (row.service_id, row.source, row.fingerprint)
         if key in wanted:
-            found[key] = alert
+            found[key] = AlertState(**row._asdict())
     return found
+
+
+async def save_changes(
+    session: AsyncSession, *, incidents: Collection[IncidentState], alerts: Collection[AlertState]
+) -> None:
+    """Write the changed working copies back, one bulk statement per kind.
+
+    Incidents are updated before new ones are inserted (a resolved incident frees its
+    service's open slot first), and incidents before the alerts that point at them.
+    """
+    changed_incidents = [as_row(i, INCIDENT_COLUMNS) for i in incidents if i.dirty and not i.is_new]
+    new_incidents = [as_row(i, INCIDENT_COLUMNS) for i in incidents if i.is_new]
+    new_alerts = [as_row(a, ALERT_COLUMNS) for a in alerts if a.is_new]
+    changed_alerts = [as_row(a, ALERT_COLUMNS) for a in alerts if a.dirty and not a.is_new]
+    if changed_incidents:
+        await session.execute(update(Incident), changed_incidents)
+    if new_incidents:
+        await session.execute(insert(Incident), new_incidents)
+    if new_alerts:
+        await session.execute(insert(Alert), new_alerts)
+    if changed_alerts:
+        await session.execute(update(Alert), changed_alerts)
 
 
 async def get_incident(session: AsyncSession, incident_id: uuid.UUID) -> Incident | None:
@@ -57,18 +107,6 @@ async def get_incident(session: AsyncSession, incident_id: uuid.UUID) -> Inciden
     return await session.scalar(
         select(Incident).where(Incident.id == incident_id).options(selectinload(Incident.service))
     )
-
-
-async def get_incidents(
-    session: AsyncSession, incident_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, Incident]:
-    """Several incidents by id, locked."""
-    if not incident_ids:
-        return {}
-    rows = await session.scalars(
-        select(Incident).where(Incident.id.in_(incident_ids)).with_for_update()
-    )
-    return {incident.id: incident for incident in rows}
 
 
 async def list_incidents(

@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candor_incident_api.catalog.models import Service
 from candor_incident_api.incidents import events, repository
-from candor_incident_api.incidents.models import Alert, Incident
+from candor_incident_api.incidents.state import AlertState, IncidentState
 from candor_incident_api.ingest.model import InboundAlert
+from candor_shared.contract import CloudEvent
 from candor_shared.ids import uuid7
 
 _MINOR_SEVERITIES = frozenset({"warning", "warn", "minor", "low", "info", "informational"})
@@ -37,41 +39,39 @@ async def apply_alerts(
     """Apply alerts in order; return, for each, the incident it belongs to (None if ignored).
 
     A firing alert joins its service's open incident or opens one; the same firing alert
-    again changes nothing; a resolved alert resolves the incident when none of its alerts
-    still fires. Stale notifications (a resolution older than the firing it would end, a
-    firing older than the last resolution) are ignored. Events are staged in the outbox in
-    the order the changes happen.
+    again changes nothing but its last-seen time; a resolved alert resolves the incident
+    when none of its alerts still fires. Stale notifications (a resolution older than the
+    firing it would end, a firing older than the last resolution) are ignored. Events are
+    written to the outbox in the order the changes happen.
     """
-    open_incidents = await repository.open_incidents_by_service(
+    open_incidents = await repository.lock_open_incidents(
         session, {routed.service.id for routed in alerts}
     )
-    known = await repository.alerts_by_key(
+    known = await repository.lock_alerts(
         session,
         {(routed.service.id, routed.alert.source, routed.alert.fingerprint) for routed in alerts},
     )
-    other_incidents: dict[uuid.UUID, Incident] = {}
+    incidents: dict[uuid.UUID, IncidentState] = {i.id: i for i in open_incidents.values()}
+    staged: list[CloudEvent[Any]] = []
     outcome: list[uuid.UUID | None] = []
     for routed in alerts:
         inbound, service = routed.alert, routed.service
         key = (service.id, inbound.source, inbound.fingerprint)
         row = known.get(key)
         if inbound.status == "firing":
-            if row is not None and (
-                row.status == "firing"
-                or (row.ends_at is not None and inbound.starts_at <= row.ends_at)
-            ):
+            stale = row is not None and row.ends_at is not None and inbound.starts_at <= row.ends_at
+            if row is not None and (row.status == "firing" or stale):
                 row.last_received_at = now
+                row.dirty = True
                 outcome.append(row.incident_id if row.status == "firing" else None)
                 continue
             incident = open_incidents.get(service.id)
             opened = incident is None
             if incident is None:
                 incident = _new_incident(inbound, service, now)
-                session.add(incident)
-                open_incidents[service.id] = incident
+                open_incidents[service.id] = incidents[incident.id] = incident
             if row is None:
                 row = _new_alert(routed, incident, now)
-                session.add(row)
                 known[key] = row
             else:
                 row.status = "firing"
@@ -82,12 +82,14 @@ async def apply_alerts(
                 row.severity = inbound.severity
                 row.labels = inbound.labels
                 row.last_received_at = now
+                row.dirty = True
             incident.firing_alerts += 1
             incident.started_at = min(incident.started_at, inbound.starts_at)
             incident.updated_at = now
+            incident.dirty = True
             if opened:
-                events.publish_opened(session, incident, service)
-            events.publish_alert_fired(session, row, service)
+                staged.append(events.opened(incident, service))
+            staged.append(events.alert_fired(row, service))
             outcome.append(incident.id)
             continue
         # A resolution of an alert never seen firing, seen resolved already, or older than
@@ -99,27 +101,30 @@ async def apply_alerts(
         row.status = "resolved"
         row.ends_at = ends_at
         row.last_received_at = now
-        incident = open_incidents.get(service.id)
-        if incident is None or incident.id != row.incident_id:
-            incident = await _incident_of(session, row.incident_id, other_incidents)
+        row.dirty = True
+        if row.incident_id not in incidents:
+            incidents.update(await repository.lock_incidents(session, [row.incident_id]))
+        incident = incidents[row.incident_id]
         incident.firing_alerts = max(incident.firing_alerts - 1, 0)
         incident.updated_at = now
-        events.publish_alert_resolved(session, row, service)
+        incident.dirty = True
+        staged.append(events.alert_resolved(row, service))
         if incident.firing_alerts == 0 and incident.status != "resolved":
             incident.status = "resolved"
             incident.resolved_at = ends_at
             incident.open_service_id = None
             incident.version += 1
-            open_incidents.pop(service.id, None)
-            # Free the open-incident slot now, before a later alert of this batch opens anew.
-            await session.flush()
-            events.publish_resolved(session, incident, service)
+            if open_incidents.get(service.id) is incident:
+                del open_incidents[service.id]
+            staged.append(events.resolved(incident, service))
         outcome.append(incident.id)
+    await repository.save_changes(session, incidents=incidents.values(), alerts=known.values())
+    await events.stage(session, staged)
     return outcome
 
 
-def _new_incident(inbound: InboundAlert, service: Service, now: datetime) -> Incident:
-    return Incident(
+def _new_incident(inbound: InboundAlert, service: Service, now: datetime) -> IncidentState:
+    return IncidentState(
         id=uuid7(),
         service_id=service.id,
         open_service_id=service.id,
@@ -133,12 +138,13 @@ def _new_incident(inbound: InboundAlert, service: Service, now: datetime) -> Inc
         firing_alerts=0,
         version=1,
         updated_at=now,
+        is_new=True,
     )
 
 
-def _new_alert(routed: RoutedAlert, incident: Incident, now: datetime) -> Alert:
+def _new_alert(routed: RoutedAlert, incident: IncidentState, now: datetime) -> AlertState:
     inbound = routed.alert
-    return Alert(
+    return AlertState(
         id=uuid7(),
         service_id=routed.service.id,
         incident_id=incident.id,
@@ -153,12 +159,5 @@ def _new_alert(routed: RoutedAlert, incident: Incident, now: datetime) -> Alert:
         ends_at=None,
         first_received_at=now,
         last_received_at=now,
+        is_new=True,
     )
-
-
-async def _incident_of(
-    session: AsyncSession, incident_id: uuid.UUID, cache: dict[uuid.UUID, Incident]
-) -> Incident:
-    if incident_id not in cache:
-        cache.update(await repository.get_incidents(session, [incident_id]))
-    return cache[incident_id]

@@ -41,7 +41,7 @@ def _caller_for(source: str):  # type: ignore[no-untyped-def]
     return caller
 
 
-def _writer(request: Request) -> IngestWriter:
+async def _writer(request: Request) -> IngestWriter:
     writer: IngestWriter = request.app.state.ingest_writer
     return writer
 
