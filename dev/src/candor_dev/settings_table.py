@@ -7,6 +7,8 @@ every ``CANDOR_*`` setting, so the table cannot fall behind the code.
 from __future__ import annotations
 
 import importlib
+import sys
+from pathlib import Path
 from typing import Any
 
 from pydantic_settings import BaseSettings
@@ -61,5 +63,24 @@ def markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+START, END = "<!-- settings:start -->", "<!-- settings:end -->"
+
+
+def readme_block(readme: str) -> str:
+    """The table currently between the README's settings markers."""
+    return readme.split(START, 1)[1].split(END, 1)[0].strip("\n") + "\n"
+
+
+def write_readme(path: Path) -> None:
+    """Replace the table between the README's markers with the generated one."""
+    text = path.read_text()
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    path.write_text(f"{head}{START}\n{markdown()}{END}{tail}")
+
+
 if __name__ == "__main__":
-    print(markdown(), end="")
+    if sys.argv[1:2] == ["--write"]:
+        write_readme(Path(sys.argv[2] if len(sys.argv) > 2 else "README.md"))
+    else:
+        print(markdown(), end="")

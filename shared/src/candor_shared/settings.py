@@ -32,7 +32,9 @@ class CandorSettings(BaseSettings):
     database_pool_size: int = Field(
         default=10, ge=1, le=200, description="Connections kept open to PostgreSQL."
     )
-    kafka_bootstrap: str = Field(default="127.0.0.1:9092", description="host:port[,host:port]")
+    kafka_bootstrap: str = Field(
+        default="127.0.0.1:9092", description="Kafka brokers: host:port[,host:port]"
+    )
     kafka_topic_prefix: str = Field(
         default="", description="Prefix for every topic name, to share one cluster."
     )

@@ -13,7 +13,7 @@ class ApiSettings(CandorSettings):
     """Settings of incident-api; the README's configuration table lists them all."""
 
     database_schema: str = Field(
-        default="candor_api", description="PostgreSQL schema of incident-api's tables."
+        default="candor_api", description="PostgreSQL schema holding the service's own tables."
     )
     api_host: str = Field(default="127.0.0.1", description="Address incident-api listens on.")
     api_port: int = Field(default=8000, ge=1, le=65535, description="Port of incident-api.")
