@@ -271,3 +271,30 @@ async def notifier(notifier_settings: Any) -> AsyncIterator[RunningNotifier]:
         yield running
     finally:
         await running.stop()
+
+
+# ---- sla-monitor ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sla_settings(make_settings: Callable[..., Any]) -> Any:
+    from candor_sla_monitor.settings import SlaSettings
+
+    return make_settings(SlaSettings, "sla-monitor", sla_monitor_port=free_port())
+
+
+@pytest.fixture
+async def sla_monitor(sla_settings: Any) -> AsyncIterator[Any]:
+    """sla-monitor's worker consuming this test's topics (no HTTP port); stopped after."""
+    from candor_sla_monitor.worker import create_worker
+
+    worker = create_worker(sla_settings, serve_http=False)
+    task = asyncio.create_task(worker.run())
+    await eventually(lambda: worker.ready.is_set() or task.done(), timeout=30)
+    if task.done():
+        task.result()  # raises what stopped the worker from starting
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        await asyncio.wait_for(task, timeout=30)

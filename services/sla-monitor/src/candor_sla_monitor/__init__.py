@@ -1,1 +1,1 @@
-"""sla-monitor."""
+"""sla-monitor: keeps the availability ledger from the incident and alert events."""

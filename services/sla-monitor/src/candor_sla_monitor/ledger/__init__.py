@@ -1,0 +1,1 @@
+"""The availability ledger: each service's declared outages and measured alert intervals."""

@@ -1,0 +1,95 @@
+"""The incident-topic events the ledger handles, each inside the consumer's transaction."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from candor_shared.contract import (
+    AlertFired,
+    AlertResolved,
+    CloudEvent,
+    EventData,
+    IncidentOpened,
+    IncidentResolved,
+)
+from candor_shared.kafka import Handler
+from candor_sla_monitor.ledger import service
+
+log = structlog.get_logger(__name__)
+
+D = TypeVar("D", bound=EventData)
+
+
+def _data(event: CloudEvent[EventData], model: type[D]) -> D:
+    if not isinstance(event.data, model):
+        raise TypeError(f"{event.type} carries {type(event.data).__name__}, not {model.__name__}")
+    return event.data
+
+
+async def on_incident_opened(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
+    """Record the outage a new incident declares."""
+    incident = _data(event, IncidentOpened).incident
+    changed = await service.record_incident(
+        session=session, incident=incident, observed_at=event.time
+    )
+    log.info(
+        "ledger.outage_opened",
+        incident_id=incident.id,
+        service=incident.service.slug,
+        version=incident.version,
+        changed=changed,
+    )
+
+
+async def on_incident_resolved(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
+    """Record the end of an incident's outage."""
+    incident = _data(event, IncidentResolved).incident
+    changed = await service.record_incident(
+        session=session, incident=incident, observed_at=event.time
+    )
+    log.info(
+        "ledger.outage_ended",
+        incident_id=incident.id,
+        service=incident.service.slug,
+        version=incident.version,
+        changed=changed,
+    )
+
+
+async def on_alert_fired(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
+    """Record the start of an alert's firing."""
+    alert = _data(event, AlertFired)
+    changed = await service.record_alert_fired(session=session, alert=alert)
+    log.info(
+        "ledger.alert_interval_started",
+        incident_id=alert.incident_id,
+        service=alert.service_slug,
+        fingerprint=alert.fingerprint,
+        changed=changed,
+    )
+
+
+async def on_alert_resolved(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
+    """Record the end of an alert's firing."""
+    alert = _data(event, AlertResolved)
+    changed = await service.record_alert_resolved(session=session, alert=alert)
+    log.info(
+        "ledger.alert_interval_ended",
+        incident_id=alert.incident_id,
+        service=alert.service_slug,
+        fingerprint=alert.fingerprint,
+        changed=changed,
+    )
+
+
+def handlers() -> dict[str, Handler]:
+    """The ledger's handlers by event type, for a consumer of the incident topic."""
+    return {
+        IncidentOpened.event_type: on_incident_opened,
+        IncidentResolved.event_type: on_incident_resolved,
+        AlertFired.event_type: on_alert_fired,
+        AlertResolved.event_type: on_alert_resolved,
+    }

@@ -1,0 +1,75 @@
+"""HTTP endpoint of the ledger, served on sla-monitor's own port.
+
+No ``from __future__ import annotations`` here: FastAPI reads the endpoint's annotations at
+run time, and the session dependency is local to :func:`create_router`.
+"""
+
+from collections.abc import AsyncIterator
+from datetime import UTC
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from pydantic import AwareDatetime
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from candor_shared.clock import Clock, utcnow
+from candor_sla_monitor.ledger import service
+from candor_sla_monitor.ledger.intervals import Window
+from candor_sla_monitor.ledger.schemas import LedgerOut, OutageOut
+
+
+def create_router(
+    *, sessions: async_sessionmaker[AsyncSession], clock: Clock = utcnow
+) -> APIRouter:
+    """The ``/v1/ledger`` routes, reading through ``sessions``; ``clock`` says what now is."""
+    router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
+
+    async def session() -> AsyncIterator[AsyncSession]:
+        async with sessions() as read_session, read_session.begin():
+            yield read_session
+
+    @router.get(
+        "/{service_slug}",
+        summary="A service's outages and downtime within a window",
+        response_model_by_alias=True,
+        responses={422: {"description": "The window is missing, malformed or empty."}},
+    )
+    async def get_ledger(
+        service_slug: Annotated[str, Path(min_length=1, max_length=63)],
+        window_start: Annotated[
+            AwareDatetime,
+            Query(alias="from", description="Start of the window, ISO 8601 with a UTC offset."),
+        ],
+        window_end: Annotated[
+            AwareDatetime,
+            Query(alias="to", description="End of the window (exclusive), ISO 8601 with offset."),
+        ],
+        read_session: Annotated[AsyncSession, Depends(session)],
+    ) -> LedgerOut:
+        """Outages overlapping ``[from, to)``, with declared and measured downtime in seconds."""
+        if window_end <= window_start:
+            raise HTTPException(
+                status_code=422,
+                detail=(
+                    f"query: 'from' ({window_start.isoformat()}) must be earlier than "
+                    f"'to' ({window_end.isoformat()}); send for example "
+                    "?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z"
+                ),
+            )
+        ledger = await service.ledger_of(
+            session=read_session,
+            service_slug=service_slug,
+            window=Window(window_start.astimezone(UTC), window_end.astimezone(UTC)),
+            now=clock(),
+        )
+        return LedgerOut(
+            service=ledger.service_slug,
+            window_start=ledger.window.start,
+            window_end=ledger.window.end,
+            observed_until=ledger.observed_until,
+            declared_downtime_seconds=ledger.declared_downtime.total_seconds(),
+            measured_downtime_seconds=ledger.measured_downtime.total_seconds(),
+            outages=[OutageOut.model_validate(outage) for outage in ledger.outages],
+        )
+
+    return router
