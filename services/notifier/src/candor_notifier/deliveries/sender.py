@@ -172,7 +172,7 @@ class DeliverySender:
                 )
             except Exception as exc:
                 # The relay's answer may quote the address; the ledger and logs must not.
-                error = describe(exc).replace(recipient.email, "<recipient>")[:2000]
+                error = describe(exc).replace(recipient.email, "recipient")[:2000]
                 await self._failed(outbound, error, is_permanent(exc))
                 return
             SEND_SECONDS.observe(asyncio.get_running_loop().time() - started)
