@@ -124,7 +124,9 @@ class Worker:
                 )
         finally:
             if server is not None:
+                # Let uvicorn close its listener itself; cancelling it mid-shutdown logs errors.
                 server.should_exit = True
+                await asyncio.wait([tasks[-1]], timeout=5)
             for task in tasks:
                 if not task.done():
                     task.cancel()
