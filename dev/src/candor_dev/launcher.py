@@ -286,6 +286,12 @@ async def run_system(settings: LauncherSettings, *, catalog_path: Path, console:
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, system.request_stop, sig)
     token = settings.admin_token or secrets.token_urlsafe(24)
+    if os.environ.get("CANDOR_DATABASE_SCHEMA"):
+        log.warning(
+            "setting.ignored",
+            setting="CANDOR_DATABASE_SCHEMA",
+            reason="each service keeps its tables in its own schema",
+        )
     try:
         load_catalog(catalog_path)  # a broken file fails here, before anything starts
         system.check_ports()
