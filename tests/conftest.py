@@ -123,6 +123,7 @@ def make_settings(broker: str, topic_prefix: str, databases: Databases) -> Calla
             "kafka_bootstrap": broker,
             "kafka_topic_prefix": topic_prefix,
             "kafka_partitions": 3,
+            "kafka_session_timeout_ms": 3000,
             "outbox_poll_seconds": 0.2,
             "log_format": "console",
             **databases.for_service(service),

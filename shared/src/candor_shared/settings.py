@@ -54,6 +54,18 @@ class CandorSettings(BaseSettings):
     kafka_replication_factor: int = Field(
         default=1, ge=1, le=10, description="Replication factor of topics Candor creates."
     )
+    kafka_session_timeout_ms: int = Field(
+        default=10_000,
+        ge=1000,
+        le=300_000,
+        description="Consumer group session timeout: how soon a dead worker's partitions move.",
+    )
+    kafka_fetch_max_wait_ms: int = Field(
+        default=100,
+        ge=0,
+        le=5000,
+        description="Longest wait of a consumer fetch for new records (latency vs idle polls).",
+    )
     outbox_poll_seconds: float = Field(
         default=1.0,
         gt=0,

@@ -175,6 +175,9 @@ class ConsumerLoop:
             log.warning("consumer.commit_failed", consumer=self.name, error=repr(exc))
 
     async def _process(self, record: ConsumerRecord) -> None:
+        if record.value is None:
+            # A tombstone: it only tells a compacted topic to forget the key.
+            return
         try:
             event = from_kafka(record.key, record.value, record.headers)
         except UnknownEventTypeError:
@@ -292,8 +295,9 @@ class ConsumerLoop:
             client_id=self.name,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            session_timeout_ms=10_000,
-            heartbeat_interval_ms=1_000,
+            session_timeout_ms=self._settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=max(self._settings.kafka_session_timeout_ms // 10, 100),
+            fetch_max_wait_ms=self._settings.kafka_fetch_max_wait_ms,
             metadata_max_age_ms=30_000,
             **client_options(self._settings),
         )
