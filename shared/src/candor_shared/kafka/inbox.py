@@ -38,6 +38,16 @@ async def already_handled(
     return found is not None
 
 
+async def handled_among(
+    session: AsyncSession, model: type[InboxMixin], *, consumer: str, event_ids: list[str]
+) -> set[str]:
+    """The ids among ``event_ids`` that ``consumer`` has committed the handling of."""
+    found = await session.scalars(
+        select(model.event_id).where(model.consumer == consumer, model.event_id.in_(event_ids))
+    )
+    return set(found)
+
+
 def record_handled(
     session: AsyncSession,
     model: type[InboxMixin],
