@@ -9,6 +9,7 @@ import contextlib
 import os
 import signal
 import socket
+import time
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -26,6 +27,9 @@ from candor_shared.observability import EmbeddedServer, embedded_server
 T = TypeVar("T")
 
 log = structlog.get_logger("candor-dev")
+
+# Signals closer together than this are one Ctrl-C delivered by several processes.
+REPEAT_SIGNAL_SECONDS = 2.0
 
 
 class LaunchError(Exception):
@@ -71,16 +75,23 @@ class System:
         self.mail_server: EmbeddedServer | None = None
         self.mail_task: asyncio.Task[None] | None = None
         self.services: list[ServiceProcess] = []
+        self._stop_requested_at: float | None = None
 
     def request_stop(self, sig: signal.Signals) -> None:
-        """Begin stopping (from a signal handler); a second signal kills the services at once."""
-        if self.stopping.is_set():
+        """Begin stopping (from a signal handler); another Ctrl-C later kills the services.
+
+        A signal repeated within a moment is the same Ctrl-C delivered twice (``uv run`` and
+        ``make`` pass on what the terminal already sent to the whole group): it is ignored.
+        """
+        now = time.monotonic()
+        if self._stop_requested_at is None:
+            self._stop_requested_at = now
+            log.info("stop.requested", signal=sig.name)
+            self.stopping.set()
+        elif now - self._stop_requested_at > REPEAT_SIGNAL_SECONDS:
             log.warning("stop.forced", signal=sig.name)
             for service in self.services:
                 service.kill()
-            return
-        log.info("stop.requested", signal=sig.name)
-        self.stopping.set()
 
     async def unless_stopped(self, awaitable: Awaitable[T]) -> T | None:
         """``awaitable``'s result, or None (and it cancelled) when a stop is asked first."""
@@ -115,7 +126,10 @@ class System:
             return self.settings.kafka_bootstrap
         # Started from this (the event loop's) thread: the child dies with this thread.
         self.broker = EmbeddedBroker(self.settings.broker_port or None)
-        self.broker.start(own_session=True)
+        try:
+            self.broker.start(own_session=True)
+        except (OSError, TimeoutError) as error:
+            raise LaunchError(f"the embedded broker could not start: {error}") from None
         log.info("broker.started", bootstrap=self.broker.bootstrap)
         return self.broker.bootstrap
 
