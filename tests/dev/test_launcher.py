@@ -254,7 +254,7 @@ def test_run_brings_everything_up_and_ctrl_c_stops_it(
 
     assert launcher.stop(signal.SIGINT) == 0
     assert still_running(children) == [], launcher.output[-4000:]
-    assert "[info     ] stopped" in launcher.output
+    assert re.search(r"^candor-dev\s+\|.*\bstopped$", launcher.output, re.MULTILINE)
 
 
 def test_a_service_that_cannot_start_is_explained_and_nothing_is_left(
