@@ -90,6 +90,11 @@ class Process:
                 return int(line.split()[1]) / 1024
         return float("nan")
 
+    def cpu_seconds(self) -> float:
+        assert self.popen is not None
+        fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.popen is None or self.popen.poll() is not None:
             return
@@ -150,6 +155,18 @@ async def _load(
         "p99_ms": round(result.percentile_ms(0.99), 2),
         "statuses": result.statuses,
     }
+
+
+async def _wait_quiet(processes: list[Process], *, limit_seconds: float = 60) -> None:
+    """Wait until every service has caught up (under 10% of a core for half a second), so
+    that one round's backlog does not slow the next round's measurement."""
+    deadline = time.monotonic() + limit_seconds
+    while time.monotonic() < deadline:
+        before = [process.cpu_seconds() for process in processes]
+        await asyncio.sleep(0.5)
+        after = [process.cpu_seconds() for process in processes]
+        if all(b - a < 0.05 for a, b in zip(before, after, strict=True)):
+            return
 
 
 async def _admin(api: str, token: str, method: str, path: str, body: Any = None) -> Any:
@@ -331,6 +348,7 @@ async def _main(
             service="bench",
         )
         for round_ in range(rounds):
+            await _wait_quiet(processes)
             bare_runs.append(
                 await _load(
                     bare.health_url.rsplit("/", 1)[0],
@@ -341,6 +359,7 @@ async def _main(
                     service="bench",
                 )
             )
+            await _wait_quiet(processes)
             candor_runs.append(
                 await _load(
                     api_url,
@@ -358,6 +377,7 @@ async def _main(
                 flush=True,
             )
         memory = {process.name: round(process.peak_rss_mb(), 1) for process in processes}
+        await _wait_quiet(processes)
         latency = (
             {"alerts": 0, "p50_ms": None, "p99_ms": None, "max_ms": None}
             if ingest_only
