@@ -177,9 +177,12 @@ class OutboxRelay:
     async def publish_pending(self, producer: AIOKafkaProducer) -> int:
         """Send one batch of rows in id order; delete those acknowledged. Returns how many."""
         async with self._sessions() as session:
+            model = self._model
             rows = (
-                await session.scalars(
-                    select(self._model).order_by(self._model.id).limit(self._batch_size)
+                await session.execute(
+                    select(model.id, model.topic, model.key, model.headers, model.value)
+                    .order_by(model.id)
+                    .limit(self._batch_size)
                 )
             ).all()
         if not rows:
