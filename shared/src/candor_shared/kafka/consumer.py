@@ -39,6 +39,7 @@ from candor_shared.kafka.inbox import (
     already_handled,
     handled_among,
     record_handled,
+    record_handled_many,
 )
 from candor_shared.settings import CandorSettings
 
@@ -242,14 +243,10 @@ class ConsumerLoop:
                         event_id=event.id, key=event.partitionkey
                     ):
                         await handler(session=session, event=event)
-                    record_handled(
-                        session,
-                        self._inbox,
-                        consumer=self.name,
-                        event_id=event.id,
-                        event_type=event.type,
-                    )
                     handled.append(event)
+                # One statement for the chunk's inbox rows, after the handlers: rows added to
+                # the session instead would be flushed before every handler's first query.
+                await record_handled_many(session, self._inbox, consumer=self.name, events=handled)
                 failpoint("consumer.before_commit")
         except asyncio.CancelledError:
             raise

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, select
+from sqlalchemy import String, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from candor_shared.clock import utcnow
+from candor_shared.contract.envelope import CloudEvent, EventData
 from candor_shared.db import UTCDateTime
 
 
@@ -46,6 +47,25 @@ async def handled_among(
         select(model.event_id).where(model.consumer == consumer, model.event_id.in_(event_ids))
     )
     return set(found)
+
+
+async def record_handled_many(
+    session: AsyncSession,
+    model: type[InboxMixin],
+    *,
+    consumer: str,
+    events: list[CloudEvent[EventData]],
+) -> None:
+    """Write the inbox rows of ``events`` with one statement."""
+    if events:
+        now = utcnow()
+        await session.execute(
+            insert(model),
+            [
+                {"consumer": consumer, "event_id": e.id, "event_type": e.type, "handled_at": now}
+                for e in events
+            ],
+        )
 
 
 def record_handled(

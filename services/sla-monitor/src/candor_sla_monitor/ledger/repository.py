@@ -6,10 +6,11 @@ incident or alert cannot both insert, and the version check happens in the datab
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, or_, select
+from sqlalchemy import Table, and_, bindparam, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,6 +64,56 @@ async def upsert_outage(
     return (await session.execute(statement)).first() is not None
 
 
+_INTERVAL_COLUMNS = (
+    "id",
+    "incident_id",
+    "service_slug",
+    "source",
+    "fingerprint",
+    "severity",
+    "starts_at",
+    "ends_at",
+)
+_prepared: dict[tuple[str, str], Any] = {}
+
+
+def _prepared_statement(session: AsyncSession, name: str, build: Callable[[Any], Any]) -> Any:
+    """A statement built once per dialect with bound parameters: building an upsert costs
+    more than running it, and alert events arrive by the hundred."""
+    dialect = session.get_bind().dialect.name
+    key = (dialect, name)
+    if key not in _prepared:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        _prepared[key] = build(insert)
+    return _prepared[key]
+
+
+def _interval_insert(insert: Any) -> Any:
+    table = cast(Table, AlertInterval.__table__)
+    return insert(table).values({name: bindparam(name) for name in _INTERVAL_COLUMNS})
+
+
+def _build_add_interval(insert: Any) -> Any:
+    statement = _interval_insert(insert)
+    table = statement.table
+    # A resolution that overtook its firing left the severity blank: fill it in, nothing else.
+    return statement.on_conflict_do_update(
+        index_elements=list(_ALERT_KEY),
+        set_={"severity": statement.excluded.severity},
+        where=and_(table.c.severity == "", statement.excluded.severity != ""),
+    ).returning(table.c.id)
+
+
+def _build_end_interval(insert: Any) -> Any:
+    statement = _interval_insert(insert)
+    table = statement.table
+    return statement.on_conflict_do_update(
+        index_elements=list(_ALERT_KEY),
+        set_={"ends_at": statement.excluded.ends_at},
+        where=table.c.ends_at.is_(None),
+    ).returning(table.c.id)
+
+
 async def add_alert_interval(
     session: AsyncSession,
     *,
@@ -74,23 +125,18 @@ async def add_alert_interval(
     starts_at: datetime,
 ) -> bool:
     """Record that an alert started firing; False if this firing was recorded before."""
-    statement = _insert(session, AlertInterval).values(
-        id=uuid7(),
-        incident_id=incident_id,
-        service_slug=service_slug,
-        source=source,
-        fingerprint=fingerprint,
-        severity=severity,
-        starts_at=starts_at,
-        ends_at=None,
-    )
-    # A resolution that overtook its firing left the severity blank: fill it in, nothing else.
-    statement = statement.on_conflict_do_update(
-        index_elements=list(_ALERT_KEY),
-        set_={"severity": statement.excluded.severity},
-        where=and_(AlertInterval.severity == "", statement.excluded.severity != ""),
-    ).returning(AlertInterval.id)
-    return (await session.execute(statement)).first() is not None
+    statement = _prepared_statement(session, "add_interval", _build_add_interval)
+    parameters = {
+        "id": uuid7(),
+        "incident_id": incident_id,
+        "service_slug": service_slug,
+        "source": source,
+        "fingerprint": fingerprint,
+        "severity": severity,
+        "starts_at": starts_at,
+        "ends_at": None,
+    }
+    return (await session.execute(statement, parameters)).first() is not None
 
 
 async def end_alert_interval(
@@ -107,22 +153,18 @@ async def end_alert_interval(
 
     An interval keeps the first end it was given. Returns False when nothing changed.
     """
-    statement = _insert(session, AlertInterval).values(
-        id=uuid7(),
-        incident_id=incident_id,
-        service_slug=service_slug,
-        source=source,
-        fingerprint=fingerprint,
-        severity="",
-        starts_at=starts_at,
-        ends_at=ends_at,
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=list(_ALERT_KEY),
-        set_={"ends_at": statement.excluded.ends_at},
-        where=AlertInterval.ends_at.is_(None),
-    ).returning(AlertInterval.id)
-    return (await session.execute(statement)).first() is not None
+    statement = _prepared_statement(session, "end_interval", _build_end_interval)
+    parameters = {
+        "id": uuid7(),
+        "incident_id": incident_id,
+        "service_slug": service_slug,
+        "source": source,
+        "fingerprint": fingerprint,
+        "severity": "",
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+    }
+    return (await session.execute(statement, parameters)).first() is not None
 
 
 async def outages_overlapping(
