@@ -214,14 +214,12 @@ async def operator(api: RunningApi) -> AsyncIterator[httpx.AsyncClient]:
 # ---- notifier --------------------------------------------------------------------------------
 
 
-class RunningNotifier:
-    """The notifier worker (no HTTP port) as a task in the test's event loop."""
+class RunningWorker:
+    """A worker (notifier, sla-monitor), without its HTTP port, as a task in the test's loop."""
 
-    def __init__(self, settings: Any) -> None:
-        from candor_notifier.worker import create_worker
-
-        self.settings = settings
-        self.worker = create_worker(settings, serve_http=False)
+    def __init__(self, worker: Any) -> None:
+        self.worker = worker
+        self.settings = worker.settings
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -235,7 +233,7 @@ class RunningNotifier:
         self._task = task
         await eventually(lambda: self.worker.ready.is_set() or task.done(), timeout=30)
         if task.done():
-            task.result()
+            task.result()  # raises what stopped the worker from starting
 
     async def stop(self) -> None:
         """Stop the worker and wait until it has returned (idempotent)."""
@@ -243,6 +241,15 @@ class RunningNotifier:
         if task is not None:
             self.worker.stop()
             await asyncio.wait_for(task, timeout=30)
+
+
+class RunningNotifier(RunningWorker):
+    """The notifier worker (no HTTP port) as a task in the test's event loop."""
+
+    def __init__(self, settings: Any) -> None:
+        from candor_notifier.worker import create_worker
+
+        super().__init__(create_worker(settings, serve_http=False))
 
 
 @pytest.fixture
@@ -289,13 +296,20 @@ async def sla_monitor(sla_settings: Any) -> AsyncIterator[Any]:
     """sla-monitor's worker consuming this test's topics (no HTTP port); stopped after."""
     from candor_sla_monitor.worker import create_worker
 
-    worker = create_worker(sla_settings, serve_http=False)
-    task = asyncio.create_task(worker.run())
-    await eventually(lambda: worker.ready.is_set() or task.done(), timeout=30)
-    if task.done():
-        task.result()  # raises what stopped the worker from starting
+    running = RunningWorker(create_worker(sla_settings, serve_http=False))
+    await running.start()
     try:
-        yield worker
+        yield running.worker
     finally:
-        worker.stop()
-        await asyncio.wait_for(task, timeout=30)
+        await running.stop()
+
+
+@pytest.fixture
+def own_broker() -> Iterator[EmbeddedBroker]:
+    """A broker of the test's own, which it may stop and start again."""
+    embedded = EmbeddedBroker()
+    embedded.start()
+    try:
+        yield embedded
+    finally:
+        embedded.stop()

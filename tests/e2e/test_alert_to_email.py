@@ -3,12 +3,10 @@ broker, an outage in the ledger, and emails that a real SMTP server received."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from candor_dev.broker import EmbeddedBroker
@@ -105,17 +103,6 @@ async def test_alert_to_email_and_resolution(
     await post_alert(api, key, resolved)
     await post_alert(api, key, resolved)
     assert mail.wait_for(5, timeout=3) == everything
-
-
-@pytest.fixture
-def own_broker() -> Iterator[EmbeddedBroker]:
-    """A broker this test may stop and start again."""
-    embedded = EmbeddedBroker()
-    embedded.start()
-    try:
-        yield embedded
-    finally:
-        embedded.stop()
 
 
 async def test_alert_accepted_while_broker_down_is_emailed_once_it_is_back(

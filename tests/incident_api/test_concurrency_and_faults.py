@@ -4,10 +4,7 @@ broker is away."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from candor_dev.broker import EmbeddedBroker
 from candor_shared.contract import AlertFired, IncidentOpened
@@ -55,17 +52,6 @@ async def test_alerts_of_two_services_open_two_incidents_concurrently(api: Runni
     assert {r.status_code for r in responses} == {202}
     counts = await row_counts(api)
     assert (counts["incidents"], counts["alerts"]) == (2, 40)
-
-
-@pytest.fixture
-def own_broker() -> Iterator[EmbeddedBroker]:
-    """A broker this test may stop and start again."""
-    embedded = EmbeddedBroker()
-    embedded.start()
-    try:
-        yield embedded
-    finally:
-        embedded.stop()
 
 
 async def test_ingest_answers_202_while_broker_is_down_and_publishes_after(
