@@ -152,3 +152,47 @@ async def test_bad_cursor_and_unknown_ids_are_clear(operator: httpx.AsyncClient)
     assert bad_cursor.status_code == 400
     assert unknown.status_code == 404
     assert not_uuid.status_code == 422
+
+
+async def test_values_a_database_cannot_store_get_422(
+    small_api: RunningApi, broker: str, topic_prefix: str
+) -> None:
+    async with small_api.client() as operator:
+        key = await setup_email(operator)
+    nul = alertmanager(summary="mail\u0000down")
+    huge_label = alertmanager()
+    huge_label["alerts"][0]["labels"]["note"] = "x" * 5000
+    year_one_offset = alertmanager(starts_at="0001-01-01T00:00:00+01:00")
+    far_future = alertmanager(starts_at="9999-12-31T23:30:00-05:00")
+    cases = [
+        (nul, "body.alerts.0.annotations"),
+        (year_one_offset, "body.alerts.0.startsAt"),
+        (far_future, "body.alerts.0.startsAt"),
+    ]
+
+    for payload, field in cases:
+        response = await post_alert(small_api, key, payload)
+        assert response.status_code == 422, (field, response.text)
+        assert any(".".join(map(str, e["loc"])) == field for e in response.json()["errors"])
+    async with small_api.client(token=key) as client:
+        oversized = await client.post("/v1/ingest/alertmanager", json=huge_label)
+    assert oversized.status_code in (413, 422)
+    await assert_no_trace(small_api, broker, topic_prefix)
+
+
+async def test_long_severity_is_kept_short_not_refused(api: RunningApi) -> None:
+    async with api.client() as operator:
+        key = await setup_email(operator)
+        response = await post_alert(api, key, alertmanager(severity="s" * 100))
+        assert response.status_code == 202, response.text
+        incident = (await operator.get(f"/v1/incidents/{response.json()['incidents'][0]}")).json()
+    assert incident["alerts"][0]["severity"] == "s" * 32
+
+
+async def test_time_filters_without_offset_get_422(operator: httpx.AsyncClient) -> None:
+    naive = await operator.get("/v1/incidents", params={"opened_after": "2026-01-01T00:00:00"})
+    aware = await operator.get("/v1/incidents", params={"opened_after": "2026-01-01T00:00:00Z"})
+
+    assert naive.status_code == 422
+    assert "query.opened_after" in naive.json()["detail"]
+    assert aware.status_code == 200

@@ -66,3 +66,26 @@ async def test_incident_stays_open_while_another_alert_fires(
     assert len(items) == 1
     assert items[0]["status"] == "investigating"
     assert items[0]["firing_alerts"] == 1
+
+
+async def test_late_resolution_of_an_earlier_firing_does_not_end_a_new_one(
+    api: Any, operator: httpx.AsyncClient
+) -> None:
+    key = await setup_email(operator)
+    first = "2025-11-24T08:00:00Z"
+    again = "2025-11-24T09:00:00Z"
+    await post_alert(api, key, alertmanager(starts_at=first))
+    # It fired again at 09:00; the resolution of the 08:00 firing arrives only afterwards.
+    await post_alert(api, key, alertmanager(starts_at=again))
+    late = alertmanager(status="resolved", starts_at=first, ends_at="2025-11-24T08:30:00Z")
+
+    response = await post_alert(api, key, late)
+
+    assert response.status_code == 202
+    incident = (await operator.get("/v1/incidents")).json()["items"][0]
+    assert incident["status"] == "investigating"
+    resolved = alertmanager(status="resolved", starts_at=again, ends_at="2025-11-24T09:20:00Z")
+    await post_alert(api, key, resolved)
+    incident = (await operator.get("/v1/incidents")).json()["items"][0]
+    assert incident["status"] == "resolved"
+    assert incident["resolved_at"] == "2025-11-24T09:20:00Z"

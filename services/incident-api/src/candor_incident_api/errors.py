@@ -110,6 +110,13 @@ def install_error_handlers(app: FastAPI) -> None:
                 "The database is not reachable; nothing was recorded. Retry shortly.",
                 headers={"Retry-After": "5"},
             )
+        sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", "") or "")
+        if sqlstate.startswith("22"):
+            return problem(
+                422,
+                "Invalid value",
+                "A value is malformed or out of range for storage; nothing was recorded.",
+            )
         log.exception("api.database_error")
         return problem(500, "Internal error", "The request failed; it was not recorded.")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
@@ -69,10 +70,20 @@ _Work = tuple[ConsumerRecord, CloudEvent[EventData], Handler]
 CHUNK_SIZE = 100
 
 
+# PostgreSQL conditions that pass with time: connection exceptions (08), insufficient
+# resources (53), operator intervention such as a restart (57P), serialization failures and
+# deadlocks (40001, 40P01), lock timeouts (55P03).
+_TRANSIENT_SQLSTATE_PREFIXES = ("08", "53", "57P", "40001", "40P01", "55P03")
+
+
 def is_transient(error: BaseException) -> bool:
     """True for failures of the infrastructure (database, network), not of the message."""
-    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
-        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        sqlstate = str(getattr(error.orig, "sqlstate", "") or "")
+        if sqlstate.startswith(_TRANSIENT_SQLSTATE_PREFIXES):
+            return True
     return isinstance(
         error,
         sa_exc.OperationalError
@@ -80,7 +91,7 @@ def is_transient(error: BaseException) -> bool:
         | sa_exc.TimeoutError
         | ConnectionError
         | TimeoutError
-        | OSError
+        | socket.gaierror
         | KafkaError,
     )
 

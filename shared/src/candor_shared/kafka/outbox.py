@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import MessageSizeTooLargeError
 from prometheus_client import Counter, Gauge
 from sqlalchemy import (
     JSON,
@@ -42,6 +43,14 @@ log = structlog.get_logger(__name__)
 PUBLISHED = Counter("candor_outbox_published_total", "Outbox rows acknowledged by the broker")
 PUBLISH_FAILURES = Counter("candor_outbox_publish_failures_total", "Failed outbox sends")
 PENDING = Gauge("candor_outbox_pending", "Outbox rows read but not yet acknowledged")
+UNPUBLISHABLE = Counter(
+    "candor_outbox_unpublishable_total",
+    "Outbox rows dropped because the broker can never take them",
+)
+
+
+async def _skipped() -> None:
+    return None
 
 
 class OutboxMixin:
@@ -188,21 +197,32 @@ class OutboxRelay:
         if not rows:
             return 0
         PENDING.set(len(rows))
-        sends = []
+        sends: list[Any] = []
+        unpublishable: list[int] = []
         for row in rows:
-            sends.append(
-                await producer.send(
-                    self._topics.resolve(row.topic),
-                    value=row.value,
-                    key=row.key.encode(),
-                    headers=[(name, value.encode()) for name, value in row.headers],
+            try:
+                sends.append(
+                    await producer.send(
+                        self._topics.resolve(row.topic),
+                        value=row.value,
+                        key=row.key.encode(),
+                        headers=[(name, value.encode()) for name, value in row.headers],
+                    )
                 )
-            )
+            except MessageSizeTooLargeError as exc:
+                # No retry can ever send it, and keeping it would stop the whole outbox:
+                # record it loudly and let the rest through.
+                UNPUBLISHABLE.inc()
+                log.error("outbox.unpublishable", row_id=row.id, key=row.key, error=str(exc))
+                unpublishable.append(row.id)
+                sends.append(_skipped())
         results = await asyncio.gather(*sends, return_exceptions=True)
-        acknowledged: list[int] = []
+        acknowledged: list[int] = list(unpublishable)
         failed_keys: set[str] = set()
         first_error: BaseException | None = None
         for row, result in zip(rows, results, strict=True):
+            if row.id in unpublishable:
+                continue
             if isinstance(result, BaseException) or row.key in failed_keys:
                 # A later row of a key whose earlier row failed stays too, to be sent again
                 # after it: consumers then see the key's events in order once more.

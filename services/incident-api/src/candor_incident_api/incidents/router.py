@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from candor_incident_api.dependencies import CurrentOperator, SessionDep
 from candor_incident_api.errors import not_found
@@ -45,8 +45,12 @@ async def list_incidents(
     status: Annotated[
         StatusFilter | None, Query(description="A status, or `open` for any but resolved")
     ] = None,
-    opened_after: Annotated[datetime | None, Query(description="ISO 8601, inclusive")] = None,
-    opened_before: Annotated[datetime | None, Query(description="ISO 8601, exclusive")] = None,
+    opened_after: Annotated[
+        AwareDatetime | None, Query(description="ISO 8601 with offset, inclusive")
+    ] = None,
+    opened_before: Annotated[
+        AwareDatetime | None, Query(description="ISO 8601 with offset, exclusive")
+    ] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[IncidentOut]:

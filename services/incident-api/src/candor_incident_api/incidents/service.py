@@ -61,6 +61,10 @@ async def apply_alerts(
         if inbound.status == "firing":
             stale = row is not None and row.ends_at is not None and inbound.starts_at <= row.ends_at
             if row is not None and (row.status == "firing" or stale):
+                if row.status == "firing" and inbound.starts_at > row.starts_at:
+                    # It fired again after a resolution we have not seen (yet): a late
+                    # resolution of the earlier firing must not end this one.
+                    row.starts_at = inbound.starts_at
                 row.last_received_at = now
                 row.dirty = True
                 outcome.append(row.incident_id if row.status == "firing" else None)
@@ -95,7 +99,12 @@ async def apply_alerts(
         # A resolution of an alert never seen firing, seen resolved already, or older than
         # the firing it would end, changes nothing.
         ends_at = inbound.ends_at or now
-        if row is None or row.status != "firing" or ends_at < row.starts_at:
+        if (
+            row is None
+            or row.status != "firing"
+            or ends_at < row.starts_at
+            or inbound.starts_at < row.starts_at
+        ):
             outcome.append(row.incident_id if row is not None else None)
             continue
         row.status = "resolved"

@@ -6,10 +6,10 @@ label ``service`` names the Candor service by its slug.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from candor_incident_api.ingest.model import InboundAlert, fingerprint_of
 
@@ -43,6 +43,40 @@ _EXAMPLE: dict[str, Any] = {
 
 Labels = dict[str, str]
 
+MAX_LABELS = 100
+MAX_KEY_LENGTH = 256
+MAX_VALUE_LENGTH = 4096
+
+
+def _checked_labels(value: Labels) -> Labels:
+    """Labels small enough to travel in one event, without NUL characters."""
+    if len(value) > MAX_LABELS:
+        raise ValueError(f"at most {MAX_LABELS} entries")
+    for key, text in value.items():
+        if len(key) > MAX_KEY_LENGTH or len(text) > MAX_VALUE_LENGTH:
+            raise ValueError(
+                f"{key[:40]!r}: names up to {MAX_KEY_LENGTH} and values up to "
+                f"{MAX_VALUE_LENGTH} characters"
+            )
+        if "\x00" in key or "\x00" in text:
+            raise ValueError(f"{key[:40]!r}: NUL characters are not allowed")
+    return value
+
+
+def _utc(value: datetime | None, *, absent_before_1971: bool) -> datetime | None:
+    """The time in UTC, refusing what a database cannot store."""
+    if value is None:
+        return None
+    if absent_before_1971 and value.year < 1971:
+        return None
+    try:
+        converted = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("outside the years 1971 to 9998") from None
+    if not 1971 <= converted.year <= 9998:
+        raise ValueError("outside the years 1971 to 9998")
+    return converted
+
 
 class AlertmanagerAlert(BaseModel):
     """One alert of a webhook notification."""
@@ -55,7 +89,22 @@ class AlertmanagerAlert(BaseModel):
     startsAt: AwareDatetime
     endsAt: AwareDatetime | None = None
     generatorURL: str = ""
-    fingerprint: str = Field(default="", max_length=128)
+    fingerprint: str = Field(default="", max_length=128, pattern=r"^[^\x00]*$")
+
+    _labels = field_validator("labels", "annotations")(_checked_labels)
+
+    @field_validator("startsAt")
+    @classmethod
+    def _starts_in_range(cls, value: datetime) -> datetime:
+        converted = _utc(value, absent_before_1971=False)
+        assert converted is not None
+        return converted
+
+    @field_validator("endsAt")
+    @classmethod
+    def _ends_in_range(cls, value: datetime | None) -> datetime | None:
+        # Alertmanager sends "0001-01-01T00:00:00Z" for "no end yet".
+        return _utc(value, absent_before_1971=True)
 
 
 class AlertmanagerPayload(BaseModel):
@@ -100,7 +149,7 @@ def to_alerts(payload: AlertmanagerPayload) -> list[InboundAlert]:
                 summary=summary[:500],
                 starts_at=alert.startsAt,
                 ends_at=_real_time(alert.endsAt),
-                severity=alert.labels.get("severity", ""),
+                severity=alert.labels.get("severity", "")[:32],
                 labels=dict(alert.labels),
                 service_slug=alert.labels.get("service"),
             )

@@ -25,6 +25,7 @@ from candor_incident_api.ingest.auth import IngestCaller
 from candor_incident_api.ingest.model import InboundAlert
 from candor_shared.clock import Clock, utcnow
 from candor_shared.kafka import OutboxRelay
+from candor_shared.kafka.consumer import is_transient
 
 log = structlog.get_logger(__name__)
 
@@ -94,7 +95,7 @@ class IngestWriter:
         try:
             await self._apply(batch)
         except Exception as exc:
-            if len(batch) > 1:
+            if len(batch) > 1 and not is_transient(exc):
                 # One bad submission must not fail its neighbours: try each on its own.
                 for submission in batch:
                     try:
@@ -102,7 +103,9 @@ class IngestWriter:
                     except Exception as single:
                         self._fail(submission, single)
             else:
-                self._fail(batch[0], exc)
+                # One submission, or the database is away for all of them alike.
+                for submission in batch:
+                    self._fail(submission, exc)
 
     async def _apply(self, batch: list[_Submission]) -> None:
         for attempt in range(3):
