@@ -271,13 +271,19 @@ class OutboxRelay:
                 return True
             except Exception:
                 await self._release_leadership()
+        # Autocommit: the lock belongs to the session, and the connection must not sit "idle
+        # in transaction" (a server timeout for that would end the leadership silently).
         connection = await self._engine.connect()
-        got = (
-            await connection.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": self._lock_key}
-            )
-        ).scalar_one()
-        await connection.commit()
+        try:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            got = (
+                await connection.execute(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": self._lock_key}
+                )
+            ).scalar_one()
+        except BaseException:
+            await connection.close()
+            raise
         if got:
             self._lock_connection = connection
             log.info("outbox.leadership_acquired")
@@ -293,7 +299,6 @@ class OutboxRelay:
                 await connection.execute(
                     text("SELECT pg_advisory_unlock(:key)"), {"key": self._lock_key}
                 )
-                await connection.commit()
             with contextlib.suppress(Exception):
                 await connection.close()
 

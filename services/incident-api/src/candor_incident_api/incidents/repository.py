@@ -89,8 +89,19 @@ async def save_changes(
     service's open slot first), and incidents before the alerts that point at them.
     """
     changed_incidents = [as_row(i, INCIDENT_COLUMNS) for i in incidents if i.dirty and not i.is_new]
-    new_incidents = [as_row(i, INCIDENT_COLUMNS) for i in incidents if i.is_new]
-    new_alerts = [as_row(a, ALERT_COLUMNS) for a in alerts if a.is_new]
+    # New rows in the order of their unique keys, so two replicas inserting the same keys
+    # wait for each other instead of deadlocking.
+    new_incidents = [
+        as_row(i, INCIDENT_COLUMNS)
+        for i in sorted((i for i in incidents if i.is_new), key=lambda i: str(i.service_id))
+    ]
+    new_alerts = [
+        as_row(a, ALERT_COLUMNS)
+        for a in sorted(
+            (a for a in alerts if a.is_new),
+            key=lambda a: (str(a.service_id), a.source, a.fingerprint),
+        )
+    ]
     changed_alerts = [as_row(a, ALERT_COLUMNS) for a in alerts if a.dirty and not a.is_new]
     if changed_incidents:
         await session.execute(update(Incident), changed_incidents)

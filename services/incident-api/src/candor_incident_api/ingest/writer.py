@@ -29,6 +29,8 @@ from candor_shared.kafka.consumer import is_transient
 
 log = structlog.get_logger(__name__)
 
+_RETRY = ("40001", "40P01")
+
 BATCH_SIZE = Histogram(
     "candor_ingest_batch_requests",
     "Requests committed together by the ingest writer",
@@ -112,10 +114,12 @@ class IngestWriter:
             try:
                 await self._apply_once(batch)
                 return
-            except sa_exc.IntegrityError:
-                # Another replica inserted the same incident or alert first; its rows are
-                # committed now, so applying again finds them.
-                if attempt == 2:
+            except sa_exc.DBAPIError as error:
+                # Another replica inserted the same incident or alert first (its rows are
+                # committed now, so applying again finds them), or the two deadlocked.
+                sqlstate = str(getattr(error.orig, "sqlstate", "") or "")
+                retriable = isinstance(error, sa_exc.IntegrityError) or sqlstate in _RETRY
+                if attempt == 2 or not retriable:
                     raise
                 log.info("ingest.retry_after_conflict", attempt=attempt + 1)
 
