@@ -29,29 +29,24 @@ def _data(event: CloudEvent[EventData], model: type[D]) -> D:
     return event.data
 
 
-async def on_incident_opened(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
-    """Record the outage a new incident declares."""
-    incident = _data(event, IncidentOpened).incident
+_INCIDENT_LOG = {
+    IncidentOpened.event_type: "ledger.outage_opened",
+    IncidentResolved.event_type: "ledger.outage_ended",
+}
+
+
+async def on_incident_changed(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
+    """Record the outage an incident declares, as of the newest snapshot (opened or resolved):
+    the row follows the snapshot either way, so one handler serves both events."""
+    data = event.data
+    if not isinstance(data, IncidentOpened | IncidentResolved):
+        raise TypeError(f"{event.type} carries {type(data).__name__}, not an incident event")
+    incident = data.incident
     changed = await service.record_incident(
         session=session, incident=incident, observed_at=event.time
     )
     log.info(
-        "ledger.outage_opened",
-        incident_id=incident.id,
-        service=incident.service.slug,
-        version=incident.version,
-        changed=changed,
-    )
-
-
-async def on_incident_resolved(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
-    """Record the end of an incident's outage."""
-    incident = _data(event, IncidentResolved).incident
-    changed = await service.record_incident(
-        session=session, incident=incident, observed_at=event.time
-    )
-    log.info(
-        "ledger.outage_ended",
+        _INCIDENT_LOG[event.type],
         incident_id=incident.id,
         service=incident.service.slug,
         version=incident.version,
@@ -88,8 +83,8 @@ async def on_alert_resolved(*, session: AsyncSession, event: CloudEvent[EventDat
 def handlers() -> dict[str, Handler]:
     """The ledger's handlers by event type, for a consumer of the incident topic."""
     return {
-        IncidentOpened.event_type: on_incident_opened,
-        IncidentResolved.event_type: on_incident_resolved,
+        IncidentOpened.event_type: on_incident_changed,
+        IncidentResolved.event_type: on_incident_changed,
         AlertFired.event_type: on_alert_fired,
         AlertResolved.event_type: on_alert_resolved,
     }
