@@ -82,7 +82,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.outbox_batch_size,
             prepare=lambda: ensure_topics(
-                settings, [topics.incident, topics.catalog], partitions=settings.kafka_partitions
+                settings,
+                [topics.incident, topics.catalog, topics.maintenance],
+                partitions=settings.kafka_partitions,
             ),
         )
         writer = IngestWriter(sessions=sessions, relay=relay)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -80,4 +80,28 @@ async def current_operator(
 
 
 CurrentOperator = Annotated[Operator, Depends(current_operator)]
+
+Role = Literal["admin", "operator", "viewer"]
+_RANK: dict[str, int] = {"viewer": 0, "operator": 1, "admin": 2}
+
+
+def require(role: Role) -> Callable[..., Awaitable[Operator]]:
+    """A dependency admitting operators whose role is ``role`` or above (403 otherwise)."""
+
+    async def dependency(caller: CurrentOperator) -> Operator:
+        if _RANK[caller.role] < _RANK[role]:
+            raise ApiError(
+                403, "Forbidden", f"This needs the {role!r} role; your token has {caller.role!r}."
+            )
+        return caller
+
+    return dependency
+
+
+ViewerDep = Annotated[Operator, Depends(require("viewer"))]
+"""Any operator: reads."""
+OperatorDep = Annotated[Operator, Depends(require("operator"))]
+"""Operators and admins: run incidents and maintenance."""
+AdminDep = Annotated[Operator, Depends(require("admin"))]
+"""Admins: the catalog, integrations, tokens."""
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]

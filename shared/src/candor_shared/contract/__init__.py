@@ -5,6 +5,10 @@ changed in meaning; consumers ignore fields they do not know.
 """
 
 from candor_shared.contract.catalog import (
+    AgreementTerms,
+    BusinessHours,
+    ComponentRef,
+    DependencyRef,
     ServiceUpserted,
     SubscriberErased,
     SubscriberUpserted,
@@ -19,23 +23,47 @@ from candor_shared.contract.envelope import (
     to_kafka,
 )
 from candor_shared.contract.incidents import (
+    AffectedService,
     AlertFired,
     AlertResolved,
     IncidentOpened,
+    IncidentReopened,
     IncidentResolved,
     IncidentSnapshot,
+    IncidentUpdated,
     ServiceRef,
+)
+from candor_shared.contract.maintenance import (
+    MaintenanceCancelled,
+    MaintenanceCompleted,
+    MaintenanceScheduled,
+    MaintenanceSnapshot,
+    MaintenanceStarted,
+    MaintenanceUpdated,
 )
 from candor_shared.contract.topics import Topics
 
 __all__ = [
+    "AffectedService",
+    "AgreementTerms",
     "AlertFired",
     "AlertResolved",
+    "BusinessHours",
     "CloudEvent",
+    "ComponentRef",
+    "DependencyRef",
     "EventData",
     "IncidentOpened",
+    "IncidentReopened",
     "IncidentResolved",
     "IncidentSnapshot",
+    "IncidentUpdated",
+    "MaintenanceCancelled",
+    "MaintenanceCompleted",
+    "MaintenanceScheduled",
+    "MaintenanceSnapshot",
+    "MaintenanceStarted",
+    "MaintenanceUpdated",
     "ServiceRef",
     "ServiceUpserted",
     "SubscriberErased",

@@ -6,12 +6,73 @@ followed by a tombstone, so that a compacted topic forgets the address too.
 
 from __future__ import annotations
 
+from datetime import time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
 from candor_shared.contract import topics
 from candor_shared.contract.envelope import EventData
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class BusinessHours(BaseModel):
+    """The hours in which the agreement's clocks run (outside them, time does not count)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timezone: str = Field(default="UTC", examples=["Europe/Berlin"])
+    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    start: time = Field(default=time(8, 0), examples=["08:00"])
+    end: time = Field(default=time(18, 0), examples=["18:00"])
+
+
+class AgreementTerms(BaseModel):
+    """The service levels negotiated with users for one service; absent terms are not promised."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    availability_percent: float | None = Field(
+        default=None, gt=0, le=100, examples=[99.5], description="Target availability."
+    )
+    period_days: int = Field(
+        default=30, ge=1, le=366, description="The window availability is measured over."
+    )
+    acknowledge_within_minutes: int | None = Field(default=None, ge=1, examples=[15])
+    first_communication_within_minutes: int | None = Field(default=None, ge=1, examples=[30])
+    update_every_minutes: int | None = Field(default=None, ge=1, examples=[60])
+    restore_within_minutes: int | None = Field(default=None, ge=1, examples=[240])
+    maintenance_notice_hours: int | None = Field(default=None, ge=0, examples=[72])
+    business_hours: BusinessHours | None = Field(
+        default=None, description="Absent: clocks run around the clock."
+    )
+
+
+class ComponentRef(BaseModel):
+    """A part of a service that can fail on its own ("Outgoing mail")."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    slug: str
+    name: str
+
+
+class DependencyRef(BaseModel):
+    """This service needs another service (or one component of it) to work."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    service: str = Field(description="Slug of the service depended on.")
+    component: str | None = Field(default=None, description="Slug of its component, if only one.")
+    impact: Literal["minor", "major", "critical"] | None = Field(
+        default=None, description="Impact it causes here; absent: the same as at the source."
+    )
+
 
 class ServiceUpserted(EventData):
-    """A service was created or changed."""
+    """A service was created or changed (the full state, not a difference)."""
 
     event_type = "candor.service.upserted.v1"
     topic = topics.CATALOG
@@ -19,6 +80,15 @@ class ServiceUpserted(EventData):
     id: str
     slug: str
     name: str
+    description: str = ""
+    owners: list[str] = []
+    impact_wording: dict[str, str] = {}
+    notification_delay_seconds: int = 0
+    flap_window_seconds: int = 0
+    components: list[ComponentRef] = []
+    depends_on: list[DependencyRef] = []
+    agreement: AgreementTerms | None = None
+    version: int = 1
 
 
 class SubscriberUpserted(EventData):

@@ -27,6 +27,21 @@ class ServiceRef(BaseModel):
     name: str
 
 
+class AffectedService(BaseModel):
+    """One service an incident affects, with how badly and through which components."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    service: ServiceRef
+    impact: Impact
+    components: list[str] = Field(default_factory=list)
+    via: str | None = Field(
+        default=None,
+        description="For impact through a dependency: the slug of the service it depends on.",
+    )
+    wording: str = Field(default="", description="What this impact means, in users' words.")
+
+
 class IncidentSnapshot(BaseModel):
     """The state of an incident right after the change an event reports.
 
@@ -49,6 +64,22 @@ class IncidentSnapshot(BaseModel):
         default=None, description="When the trouble ended, as monitoring (or an operator) saw it."
     )
     firing_alerts: int = Field(ge=0)
+    component: str | None = Field(
+        default=None, description="Slug of the component where the trouble began, if known."
+    )
+    impacts: list[AffectedService] = Field(
+        default_factory=list,
+        description="Every service users feel this incident on, directly or via a dependency.",
+    )
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    public_message: str = Field(
+        default="", description="The latest message for users, in their words."
+    )
+    next_update_at: datetime | None = Field(
+        default=None, description="When operators promised the next update."
+    )
+    reopened: int = Field(default=0, ge=0, description="How often it came back after resolving.")
 
 
 class IncidentOpened(EventData):
@@ -69,6 +100,33 @@ class IncidentResolved(EventData):
 
     incident: IncidentSnapshot
     resolved_by: Literal["alert", "operator"] = "alert"
+
+
+class IncidentReopened(EventData):
+    """A resolved incident came back within its service's flap window: same incident again."""
+
+    event_type = "candor.incident.reopened.v1"
+    topic = topics.INCIDENT
+
+    incident: IncidentSnapshot
+    previous_resolved_at: datetime
+
+
+UpdateKind = Literal["update", "acknowledged", "status", "impact", "note"]
+
+
+class IncidentUpdated(EventData):
+    """Operators changed an open incident: a public update, an acknowledgement, a new status
+    or impact. ``public_message`` is empty for changes users need not hear about."""
+
+    event_type = "candor.incident.updated.v1"
+    topic = topics.INCIDENT
+
+    incident: IncidentSnapshot
+    kind: UpdateKind
+    actor: str
+    public_message: str = ""
+    next_update_at: datetime | None = None
 
 
 class AlertFired(EventData):

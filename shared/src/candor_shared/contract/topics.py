@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 INCIDENT = "candor.incident.v1"
 CATALOG = "candor.catalog.v1"
+MAINTENANCE = "candor.maintenance.v1"
 DEAD_LETTER_SUFFIX = ".dlt"
 
 
@@ -24,6 +25,11 @@ class Topics:
     def catalog(self) -> str:
         """Service and subscriber events, keyed by the entity's id."""
         return f"{self.prefix}{CATALOG}"
+
+    @property
+    def maintenance(self) -> str:
+        """Maintenance window events, keyed by window id."""
+        return f"{self.prefix}{MAINTENANCE}"
 
     def resolve(self, logical: str) -> str:
         """The physical name of a logical topic name (one of the constants above)."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from candor_incident_api.catalog.models import Service
@@ -36,8 +37,56 @@ class Incident(Base):
     firing_alerts: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    component_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("components.id", ondelete="SET NULL")
+    )
+    opened_by: Mapped[str] = mapped_column(String(200), default="alert", server_default="alert")
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    public_message: Mapped[str] = mapped_column(Text, default="", server_default="")
+    next_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reopened: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    notify_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), index=True
+    )  # while set, users have not been told yet (notification delay)
+    broadcast: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
     service: Mapped[Service] = relationship(lazy="raise")
+
+
+class IncidentImpact(Base):
+    """How badly an incident affects one service (directly or through a dependency)."""
+
+    __tablename__ = "incident_impacts"
+    __table_args__ = (UniqueConstraint("incident_id", "service_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    impact: Mapped[str] = mapped_column(String(16))
+    components: Mapped[list[str]] = mapped_column(JSON, default=list)
+    via_service_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("services.id", ondelete="SET NULL")
+    )
+
+
+class TimelineEntry(Base):
+    """One thing that happened to an incident, in order: alerts, changes, updates, facts."""
+
+    __tablename__ = "incident_timeline"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    public_message: Mapped[str] = mapped_column(Text, default="")
+    internal_note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class Alert(Base):
@@ -54,6 +103,9 @@ class Alert(Base):
     )
     source: Mapped[str] = mapped_column(String(32))
     fingerprint: Mapped[str] = mapped_column(String(128))
+    component_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("components.id", ondelete="SET NULL")
+    )
     status: Mapped[str] = mapped_column(String(16))
     severity: Mapped[str] = mapped_column(String(32), default="")
     summary: Mapped[str] = mapped_column(String(500))

@@ -1,0 +1,1 @@
+"""Planned maintenance: announced ahead, started and completed on time, never an outage."""

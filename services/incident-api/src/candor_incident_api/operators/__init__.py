@@ -1,0 +1,1 @@
+"""Operator credentials and roles: admin, operator, viewer."""
