@@ -18,6 +18,10 @@ class IngestCaller:
     integration_id: uuid.UUID
     source: str
     default_service: str | None
+    allowed_services: frozenset[str] = frozenset()
+    """Slugs of the services it may post for besides the default (routing rules add theirs)."""
+    signing_secret: str | None = None
+    rate_limit_per_minute: int | None = None
 
 
 class IntegrationKeys:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-AlertStatus = Literal["firing", "resolved"]
+AlertStatus = Literal["firing", "resolved", "acknowledged"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,9 @@ class InboundAlert:
     severity: str = ""
     labels: dict[str, str] = field(default_factory=dict)
     service_slug: str | None = None
+    """The service the source itself names (Alertmanager's ``service`` label, ...)."""
+    component_slug: str | None = None
+    """The component the source names (a ``component`` label), if any."""
 
 
 def fingerprint_of(labels: dict[str, str]) -> str:
