@@ -114,6 +114,8 @@ class Alert(Base):
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """How many notifications of this alert arrived (repeats included): nothing is lost."""
 
     # Declared so that a flush inserts a new incident before the alerts that point at it.
     incident: Mapped[Incident] = relationship(lazy="raise")

@@ -329,6 +329,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("component_id", sa.Uuid(), nullable=True))
+        batch_op.add_column(
+            sa.Column("received", sa.Integer(), server_default="1", nullable=False)
+        )
         batch_op.create_foreign_key(
             batch_op.f("fk_alerts_component_id_components"),
             "components",
@@ -432,6 +435,7 @@ def downgrade() -> None:
             batch_op.f("fk_alerts_component_id_components"), type_="foreignkey"
         )
         batch_op.drop_column("component_id")
+        batch_op.drop_column("received")
 
     with op.batch_alter_table("incident_timeline", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_incident_timeline_incident_id"))
