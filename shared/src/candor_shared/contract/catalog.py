@@ -91,6 +91,16 @@ class ServiceUpserted(EventData):
     version: int = 1
 
 
+class ServiceDeleted(EventData):
+    """A service was removed from the catalog (it had no incident on record)."""
+
+    event_type = "candor.service.deleted.v1"
+    topic = topics.CATALOG
+
+    id: str
+    slug: str
+
+
 class SubscriberUpserted(EventData):
     """A subscriber was created or changed; ``services`` is the full set of slugs."""
 
@@ -111,3 +121,14 @@ class SubscriberErased(EventData):
     topic = topics.CATALOG
 
     id: str
+
+
+class RoutingRulesChanged(EventData):
+    """The routing rules of an integration (or the global ones, ``integration_id`` None)
+    were replaced; ``rules`` is the full new list, in order."""
+
+    event_type = "candor.routing.rules_changed.v1"
+    topic = topics.CATALOG
+
+    integration_id: str | None
+    rules: list[dict[str, object]]
