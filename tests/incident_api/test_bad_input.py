@@ -67,23 +67,6 @@ async def test_malformed_payloads_get_422_naming_the_field(
     await assert_no_trace(small_api, broker, topic_prefix)
 
 
-async def test_unknown_or_missing_service_gets_422(
-    small_api: RunningApi, broker: str, topic_prefix: str
-) -> None:
-    async with small_api.client() as operator:
-        key = await setup_email(operator, default_service=None)
-
-    unknown = await post_alert(small_api, key, alertmanager(service="nope"))
-    missing = await post_alert(small_api, key, alertmanager(service=None))
-
-    assert unknown.status_code == 422
-    assert "body.alerts.0.labels.service" in unknown.json()["detail"]
-    assert "'nope'" in unknown.json()["detail"]
-    assert missing.status_code == 422
-    assert "default service" in missing.json()["detail"]
-    await assert_no_trace(small_api, broker, topic_prefix)
-
-
 async def test_wrong_missing_or_revoked_key_gets_401(
     small_api: RunningApi, broker: str, topic_prefix: str
 ) -> None:

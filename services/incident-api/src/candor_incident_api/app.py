@@ -22,6 +22,8 @@ from candor_incident_api.ingest.router import router as ingest_router
 from candor_incident_api.ingest.writer import IngestWriter
 from candor_incident_api.integrations.router import router as integrations_router
 from candor_incident_api.models import OutboxRecord
+from candor_incident_api.routing.router import router as routing_router
+from candor_incident_api.routing.table import RoutingTable
 from candor_incident_api.settings import ApiSettings
 from candor_incident_api.subscribers.router import router as subscribers_router
 from candor_shared.contract import Topics
@@ -87,12 +89,14 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                 partitions=settings.kafka_partitions,
             ),
         )
-        writer = IngestWriter(sessions=sessions, relay=relay)
+        routing = RoutingTable(sessions)
+        writer = IngestWriter(sessions=sessions, relay=relay, routing=routing)
         app.state.candor = AppState(
             settings=settings, engine=engine, sessions=sessions, relay=relay
         )
         app.state.integration_keys = IntegrationKeys(sessions)
         app.state.ingest_writer = writer
+        app.state.routing_table = routing
         app.state.database_ready = database_check(engine)
         tasks = [
             asyncio.create_task(relay.run(), name="outbox-relay"),
@@ -128,5 +132,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(catalog_router)
     app.include_router(subscribers_router)
     app.include_router(integrations_router)
+    app.include_router(routing_router)
     app.include_router(health_router({"database": database_ready}))
     return app

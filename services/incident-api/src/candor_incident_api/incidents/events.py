@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candor_incident_api.catalog.events import service_ref
 from candor_incident_api.catalog.models import Service
+from candor_incident_api.incidents import impacts as impacts_
 from candor_incident_api.incidents.models import Incident
 from candor_incident_api.incidents.state import AlertState, IncidentState
 from candor_incident_api.models import OutboxRecord
@@ -17,16 +19,24 @@ from candor_shared.contract import (
     AlertResolved,
     CloudEvent,
     IncidentOpened,
+    IncidentReopened,
     IncidentResolved,
     IncidentSnapshot,
+    IncidentUpdated,
     new_event,
 )
-from candor_shared.contract.incidents import Impact, IncidentStatus
+from candor_shared.contract.incidents import Impact, IncidentStatus, UpdateKind
 from candor_shared.kafka import insert_events
 
 
-def snapshot(incident: Incident | IncidentState, service: Service) -> IncidentSnapshot:
-    """The incident as events carry it."""
+def snapshot(
+    incident: Incident | IncidentState,
+    service: Service,
+    affected: list[impacts_.Affected] | None = None,
+) -> IncidentSnapshot:
+    """The incident as events carry it (``affected``: its recorded impacts, own service first)."""
+    affected = affected or [impacts_.Affected(service=service, impact=incident.impact)]
+    own = affected[0]
     return IncidentSnapshot(
         id=str(incident.id),
         version=incident.version,
@@ -39,18 +49,32 @@ def snapshot(incident: Incident | IncidentState, service: Service) -> IncidentSn
         opened_at=incident.opened_at,
         resolved_at=incident.resolved_at,
         firing_alerts=incident.firing_alerts,
+        component=own.components[0] if own.components else None,
+        impacts=impacts_.contract(affected),
+        acknowledged_at=incident.acknowledged_at,
+        acknowledged_by=incident.acknowledged_by,
+        public_message=incident.public_message,
+        next_update_at=incident.next_update_at,
+        reopened=incident.reopened,
     )
 
 
 IncidentLike = Incident | IncidentState
 
 
+Affected = list[impacts_.Affected] | None
+
+
 def opened(
-    incident: IncidentLike, service: Service, *, by: Literal["alert", "operator"] = "alert"
+    incident: IncidentLike,
+    service: Service,
+    affected: Affected = None,
+    *,
+    by: Literal["alert", "operator"] = "alert",
 ) -> CloudEvent[IncidentOpened]:
-    """The event announcing a new incident."""
+    """The event announcing a new incident (to users: once its notification delay passed)."""
     return new_event(
-        IncidentOpened(incident=snapshot(incident, service), opened_by=by),
+        IncidentOpened(incident=snapshot(incident, service, affected), opened_by=by),
         source=SOURCE,
         key=str(incident.id),
         subject=service.slug,
@@ -58,11 +82,53 @@ def opened(
 
 
 def resolved(
-    incident: IncidentLike, service: Service, *, by: Literal["alert", "operator"] = "alert"
+    incident: IncidentLike,
+    service: Service,
+    affected: Affected = None,
+    *,
+    by: Literal["alert", "operator"] = "alert",
 ) -> CloudEvent[IncidentResolved]:
     """The event announcing that an incident is over."""
     return new_event(
-        IncidentResolved(incident=snapshot(incident, service), resolved_by=by),
+        IncidentResolved(incident=snapshot(incident, service, affected), resolved_by=by),
+        source=SOURCE,
+        key=str(incident.id),
+        subject=service.slug,
+    )
+
+
+def reopened(
+    incident: IncidentLike, service: Service, affected: Affected, *, previous: datetime
+) -> CloudEvent[IncidentReopened]:
+    """The event announcing that a resolved incident came back (within the flap window)."""
+    return new_event(
+        IncidentReopened(
+            incident=snapshot(incident, service, affected), previous_resolved_at=previous
+        ),
+        source=SOURCE,
+        key=str(incident.id),
+        subject=service.slug,
+    )
+
+
+def updated(
+    incident: IncidentLike,
+    service: Service,
+    affected: Affected,
+    *,
+    kind: UpdateKind,
+    actor: str,
+    public_message: str = "",
+) -> CloudEvent[IncidentUpdated]:
+    """The event announcing an operator's change to an open incident."""
+    return new_event(
+        IncidentUpdated(
+            incident=snapshot(incident, service, affected),
+            kind=kind,
+            actor=actor,
+            public_message=public_message,
+            next_update_at=incident.next_update_at,
+        ),
         source=SOURCE,
         key=str(incident.id),
         subject=service.slug,

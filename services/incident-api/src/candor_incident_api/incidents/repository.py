@@ -55,6 +55,27 @@ async def lock_incidents(
     return {row.id: IncidentState(**row._asdict()) for row in rows}
 
 
+async def lock_recently_resolved(
+    session: AsyncSession, service_id: uuid.UUID, since: datetime
+) -> IncidentState | None:
+    """The service's incident resolved last, if that was at or after ``since``; locked."""
+    table = Incident.__table__
+    row = (
+        await session.execute(
+            select(*(table.c[name] for name in INCIDENT_COLUMNS))
+            .where(
+                table.c.service_id == service_id,
+                table.c.status == "resolved",
+                table.c.resolved_at >= since,
+            )
+            .order_by(table.c.resolved_at.desc())
+            .limit(1)
+            .with_for_update()
+        )
+    ).first()
+    return IncidentState(**row._asdict()) if row is not None else None
+
+
 async def lock_alerts(
     session: AsyncSession, keys: Collection[AlertKey]
 ) -> dict[AlertKey, AlertState]:

@@ -1,36 +1,104 @@
-"""Rules that turn alerts into incidents: deduplication, grouping, opening and resolving."""
+"""Rules that turn alerts into incidents: deduplication, grouping, flapping, notification delay.
+
+Users don't see alerts; they see "email is down again". So alerts of one service that overlap
+join its open incident; an alert that fires again within the service's flap window after its
+incident resolved reopens that incident instead of opening a new one; and with a notification
+delay (like Alertmanager's ``group_wait``) a new incident is recorded at once but announced
+only when the delay has passed and it still stands — one that clears sooner is never
+broadcast. Alert events are published either way: they are the measured facts.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candor_incident_api.catalog.models import Service
-from candor_incident_api.incidents import events, repository
+from candor_incident_api.incidents import events, impacts, repository, timeline
 from candor_incident_api.incidents.state import AlertState, IncidentState
 from candor_incident_api.ingest.model import InboundAlert
 from candor_shared.contract import CloudEvent
 from candor_shared.ids import uuid7
 
 _MINOR_SEVERITIES = frozenset({"warning", "warn", "minor", "low", "info", "informational"})
+_CRITICAL_SEVERITIES = frozenset({"critical", "crit", "fatal", "emergency", "disaster", "sev1"})
 
 
 @dataclass(frozen=True, slots=True)
 class RoutedAlert:
-    """An alert with the service it concerns and the integration that sent it."""
+    """An alert with the service (and component) it concerns and who sent it."""
 
     alert: InboundAlert
     service: Service
     integration_id: uuid.UUID | None
+    component_id: uuid.UUID | None = None
+    actor: str = "alert"
 
 
 def impact_of(severity: str) -> str:
     """The impact an alert's severity suggests until an operator says otherwise."""
-    return "minor" if severity.lower() in _MINOR_SEVERITIES else "major"
+    level = severity.lower()
+    if level in _MINOR_SEVERITIES:
+        return "minor"
+    return "critical" if level in _CRITICAL_SEVERITIES else "major"
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """An incident event, built at the end once every incident's impacts are known."""
+
+    build: Callable[..., CloudEvent[Any]]
+    incident: IncidentState
+    service: Service
+    kwargs: dict[str, Any]
+
+
+class _Batch:
+    """The working state of one ``apply_alerts`` call."""
+
+    def __init__(self, session: AsyncSession, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.incidents: dict[uuid.UUID, IncidentState] = {}
+        self.open: dict[uuid.UUID, IncidentState] = {}
+        self.affected: dict[uuid.UUID, list[impacts.Affected]] = {}
+        self.pending: list[_Pending | CloudEvent[Any]] = []
+        self.timeline: list[dict[str, Any]] = []
+
+    def publish(
+        self,
+        build: Callable[..., CloudEvent[Any]],
+        incident: IncidentState,
+        service: Service,
+        **kwargs: Any,
+    ) -> None:
+        """Stage an incident event with the incident as it is now."""
+        self.pending.append(_Pending(build, replace(incident), service, kwargs))
+
+    def publish_alert(self, event: CloudEvent[Any]) -> None:
+        """Stage an alert event."""
+        self.pending.append(event)
+
+    def note(self, incident: IncidentState, kind: str, actor: str, **data: Any) -> None:
+        """Add a timeline entry."""
+        entry = timeline.entry(incident.id, at=self.now, kind=kind, actor=actor, **data)
+        self.timeline.append(entry)
+
+    def events(self) -> list[CloudEvent[Any]]:
+        """The staged events, in order."""
+        return [
+            item
+            if isinstance(item, CloudEvent)
+            else item.build(
+                item.incident, item.service, self.affected.get(item.incident.id), **item.kwargs
+            )
+            for item in self.pending
+        ]
 
 
 async def apply_alerts(
@@ -38,101 +106,227 @@ async def apply_alerts(
 ) -> list[uuid.UUID | None]:
     """Apply alerts in order; return, for each, the incident it belongs to (None if ignored).
 
-    A firing alert joins its service's open incident or opens one; the same firing alert
-    again changes nothing but its last-seen time; a resolved alert resolves the incident
-    when none of its alerts still fires. Stale notifications (a resolution older than the
-    firing it would end, a firing older than the last resolution) are ignored. Events are
-    written to the outbox in the order the changes happen.
+    A firing alert joins its service's open incident, reopens the service's incident
+    resolved within the flap window, or opens one; the same firing alert again changes
+    nothing but its last-seen time and count; a resolved alert resolves the incident when
+    none of its alerts still fires; an acknowledged alert (PagerDuty) acknowledges its
+    incident. Stale notifications (a resolution older than the firing it would end, a firing
+    older than the last resolution) are counted and otherwise ignored. Events are written
+    to the outbox in the order the changes happen.
     """
-    open_incidents = await repository.lock_open_incidents(
+    batch = _Batch(session, now)
+    batch.open = await repository.lock_open_incidents(
         session, {routed.service.id for routed in alerts}
     )
+    batch.incidents = {i.id: i for i in batch.open.values()}
     known = await repository.lock_alerts(
         session,
         {(routed.service.id, routed.alert.source, routed.alert.fingerprint) for routed in alerts},
     )
-    incidents: dict[uuid.UUID, IncidentState] = {i.id: i for i in open_incidents.values()}
-    staged: list[CloudEvent[Any]] = []
     outcome: list[uuid.UUID | None] = []
     for routed in alerts:
-        inbound, service = routed.alert, routed.service
-        key = (service.id, inbound.source, inbound.fingerprint)
+        key = (routed.service.id, routed.alert.source, routed.alert.fingerprint)
         row = known.get(key)
-        if inbound.status == "firing":
-            stale = row is not None and row.ends_at is not None and inbound.starts_at <= row.ends_at
-            if row is not None and (row.status == "firing" or stale):
-                if row.status == "firing" and inbound.starts_at > row.starts_at:
-                    # It fired again after a resolution we have not seen (yet): a late
-                    # resolution of the earlier firing must not end this one.
-                    row.starts_at = inbound.starts_at
-                row.last_received_at = now
-                row.dirty = True
-                outcome.append(row.incident_id if row.status == "firing" else None)
-                continue
-            incident = open_incidents.get(service.id)
-            opened = incident is None
-            if incident is None:
-                incident = _new_incident(inbound, service, now)
-                open_incidents[service.id] = incidents[incident.id] = incident
-            if row is None:
-                row = _new_alert(routed, incident, now)
-                known[key] = row
-            else:
-                row.status = "firing"
-                row.incident_id = incident.id
-                row.starts_at = inbound.starts_at
-                row.ends_at = None
-                row.summary = inbound.summary
-                row.severity = inbound.severity
-                row.labels = inbound.labels
-                row.last_received_at = now
-                row.dirty = True
-            incident.firing_alerts += 1
-            incident.started_at = min(incident.started_at, inbound.starts_at)
-            incident.updated_at = now
-            incident.dirty = True
-            if opened:
-                staged.append(events.opened(incident, service))
-            staged.append(events.alert_fired(row, service))
-            outcome.append(incident.id)
-            continue
-        # A resolution of an alert never seen firing, seen resolved already, or older than
-        # the firing it would end, changes nothing.
-        ends_at = inbound.ends_at or now
-        if (
-            row is None
-            or row.status != "firing"
-            or ends_at < row.starts_at
-            or inbound.starts_at < row.starts_at
-        ):
-            outcome.append(row.incident_id if row is not None else None)
-            continue
-        row.status = "resolved"
-        row.ends_at = ends_at
-        row.last_received_at = now
-        row.dirty = True
-        if row.incident_id not in incidents:
-            incidents.update(await repository.lock_incidents(session, [row.incident_id]))
-        incident = incidents[row.incident_id]
-        incident.firing_alerts = max(incident.firing_alerts - 1, 0)
-        incident.updated_at = now
-        incident.dirty = True
-        staged.append(events.alert_resolved(row, service))
-        if incident.firing_alerts == 0 and incident.status != "resolved":
-            incident.status = "resolved"
-            incident.resolved_at = ends_at
-            incident.open_service_id = None
-            incident.version += 1
-            if open_incidents.get(service.id) is incident:
-                del open_incidents[service.id]
-            staged.append(events.resolved(incident, service))
-        outcome.append(incident.id)
-    await repository.save_changes(session, incidents=incidents.values(), alerts=known.values())
-    await events.stage(session, staged)
+        if row is not None:
+            row.received += 1
+            row.last_received_at = now
+            row.dirty = True
+        status = routed.alert.status
+        if status == "firing":
+            incident_id = await _fire(batch, routed, row, known, key)
+        elif status == "resolved":
+            incident_id = await _resolve(batch, routed, row)
+        else:
+            incident_id = await _acknowledge(batch, routed, row)
+        outcome.append(incident_id)
+    await repository.save_changes(
+        session, incidents=batch.incidents.values(), alerts=known.values()
+    )
+    await timeline.write(session, batch.timeline)
+    if batch.pending:
+        missing = [i for i in batch.incidents if i not in batch.affected]
+        batch.affected.update(await impacts.load(session, missing))
+        await events.stage(session, batch.events())
     return outcome
 
 
-def _new_incident(inbound: InboundAlert, service: Service, now: datetime) -> IncidentState:
+async def _fire(
+    batch: _Batch,
+    routed: RoutedAlert,
+    row: AlertState | None,
+    known: dict[repository.AlertKey, AlertState],
+    key: repository.AlertKey,
+) -> uuid.UUID | None:
+    inbound, service, now = routed.alert, routed.service, batch.now
+    if row is not None:
+        stale = row.ends_at is not None and inbound.starts_at <= row.ends_at
+        if row.status == "firing" or stale:
+            if row.status == "firing" and inbound.starts_at > row.starts_at:
+                # It fired again after a resolution we have not seen (yet): a late
+                # resolution of the earlier firing must not end this one.
+                row.starts_at = inbound.starts_at
+            return row.incident_id if row.status == "firing" else None
+    incident = batch.open.get(service.id)
+    if incident is None:
+        incident = await _reopen_or_open(batch, routed)
+    if row is None:
+        row = _new_alert(routed, incident, now)
+        known[key] = row
+    else:
+        row.status = "firing"
+        row.incident_id = incident.id
+        row.component_id = routed.component_id
+        row.starts_at = inbound.starts_at
+        row.ends_at = None
+        row.summary = inbound.summary
+        row.severity = inbound.severity
+        row.labels = inbound.labels
+    incident.firing_alerts += 1
+    incident.started_at = min(incident.started_at, inbound.starts_at)
+    incident.updated_at = now
+    incident.dirty = True
+    batch.publish_alert(events.alert_fired(row, service))
+    batch.note(
+        incident,
+        "alert.fired",
+        routed.actor,
+        source=inbound.source,
+        fingerprint=inbound.fingerprint,
+        summary=inbound.summary,
+        severity=inbound.severity or None,
+        starts_at=inbound.starts_at.isoformat(),
+    )
+    return incident.id
+
+
+async def _reopen_or_open(batch: _Batch, routed: RoutedAlert) -> IncidentState:
+    """The service's incident for a new firing: one resolved within the flap window, or new."""
+    service, now, inbound = routed.service, batch.now, routed.alert
+    if service.flap_window_seconds > 0:
+        since = min(inbound.starts_at, now) - timedelta(seconds=service.flap_window_seconds)
+        recent = await repository.lock_recently_resolved(batch.session, service.id, since)
+        if recent is not None and recent.id not in batch.incidents:
+            batch.incidents[recent.id] = recent
+            previous = recent.resolved_at
+            assert previous is not None
+            recent.status = "investigating"
+            recent.resolved_at = None
+            recent.open_service_id = service.id
+            recent.reopened += 1
+            recent.version += 1
+            recent.updated_at = now
+            recent.dirty = True
+            batch.open[service.id] = recent
+            batch.note(recent, "reopened", routed.actor, previous_resolved_at=previous.isoformat())
+            if recent.broadcast:
+                batch.publish(events.reopened, recent, service, previous=previous)
+            else:
+                _hold_back(batch, recent, service)
+            return recent
+    incident = _new_incident(inbound, service, routed.component_id, now)
+    batch.incidents[incident.id] = batch.open[service.id] = incident
+    batch.affected[incident.id] = affected = await impacts.affected_by(
+        batch.session, service, routed.component_id, incident.impact
+    )
+    await impacts.record(batch.session, incident.id, affected)
+    batch.note(incident, "opened", routed.actor, title=incident.title, impact=incident.impact)
+    if service.notification_delay_seconds > 0:
+        _hold_back(batch, incident, service)
+    else:
+        batch.publish(events.opened, incident, service)
+    return incident
+
+
+def _hold_back(batch: _Batch, incident: IncidentState, service: Service) -> None:
+    """Record the incident now, tell users when the service's notification delay passed."""
+    incident.broadcast = False
+    incident.notify_at = batch.now + timedelta(seconds=service.notification_delay_seconds)
+
+
+async def _resolve(batch: _Batch, routed: RoutedAlert, row: AlertState | None) -> uuid.UUID | None:
+    inbound, service, now = routed.alert, routed.service, batch.now
+    ends_at = inbound.ends_at or now
+    # A resolution of an alert never seen firing, seen resolved already, or older than the
+    # firing it would end, changes nothing.
+    if (
+        row is None
+        or row.status != "firing"
+        or ends_at < row.starts_at
+        or inbound.starts_at < row.starts_at
+    ):
+        return row.incident_id if row is not None else None
+    row.status = "resolved"
+    row.ends_at = ends_at
+    incident = await _incident_of(batch, row)
+    incident.firing_alerts = max(incident.firing_alerts - 1, 0)
+    incident.updated_at = now
+    incident.dirty = True
+    batch.publish_alert(events.alert_resolved(row, service))
+    batch.note(
+        incident,
+        "alert.resolved",
+        routed.actor,
+        source=inbound.source,
+        fingerprint=inbound.fingerprint,
+        ends_at=ends_at.isoformat(),
+    )
+    if incident.firing_alerts == 0 and incident.status != "resolved":
+        incident.status = "resolved"
+        incident.resolved_at = ends_at
+        incident.open_service_id = None
+        incident.version += 1
+        if batch.open.get(service.id) is incident:
+            del batch.open[service.id]
+        if incident.broadcast:
+            batch.publish(events.resolved, incident, service)
+            batch.note(incident, "resolved", routed.actor)
+        else:
+            incident.notify_at = None
+            batch.note(
+                incident,
+                "resolved",
+                routed.actor,
+                broadcast=False,
+                reason="cleared within the notification delay; users were not told",
+            )
+    return incident.id
+
+
+async def _acknowledge(
+    batch: _Batch, routed: RoutedAlert, row: AlertState | None
+) -> uuid.UUID | None:
+    """A source acknowledged an alert (PagerDuty ``acknowledge``): acknowledge its incident."""
+    if row is None or row.status != "firing":
+        return row.incident_id if row is not None else None
+    incident = await _incident_of(batch, row)
+    if incident.status == "resolved" or incident.acknowledged_at is not None:
+        return incident.id
+    acknowledge(incident, actor=routed.actor, now=batch.now)
+    batch.note(incident, "acknowledged", routed.actor)
+    if incident.broadcast:
+        service = routed.service
+        batch.publish(events.updated, incident, service, kind="acknowledged", actor=routed.actor)
+    return incident.id
+
+
+def acknowledge(incident: IncidentState, *, actor: str, now: datetime) -> None:
+    """Mark an incident acknowledged (the first acknowledgement counts)."""
+    incident.acknowledged_at = now
+    incident.acknowledged_by = actor
+    incident.version += 1
+    incident.updated_at = now
+    incident.dirty = True
+
+
+async def _incident_of(batch: _Batch, row: AlertState) -> IncidentState:
+    if row.incident_id not in batch.incidents:
+        batch.incidents.update(await repository.lock_incidents(batch.session, [row.incident_id]))
+    return batch.incidents[row.incident_id]
+
+
+def _new_incident(
+    inbound: InboundAlert, service: Service, component_id: uuid.UUID | None, now: datetime
+) -> IncidentState:
     return IncidentState(
         id=uuid7(),
         service_id=service.id,
@@ -147,6 +341,7 @@ def _new_incident(inbound: InboundAlert, service: Service, now: datetime) -> Inc
         firing_alerts=0,
         version=1,
         updated_at=now,
+        component_id=component_id,
         is_new=True,
     )
 
@@ -168,5 +363,6 @@ def _new_alert(routed: RoutedAlert, incident: IncidentState, now: datetime) -> A
         ends_at=None,
         first_received_at=now,
         last_received_at=now,
+        component_id=routed.component_id,
         is_new=True,
     )

@@ -29,6 +29,15 @@ class IncidentState:
     firing_alerts: int
     version: int
     updated_at: datetime
+    component_id: uuid.UUID | None = None
+    opened_by: str = "alert"
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    public_message: str = ""
+    next_update_at: datetime | None = None
+    reopened: int = 0
+    notify_at: datetime | None = None
+    broadcast: bool = True
     is_new: bool = False
     dirty: bool = False
 
@@ -51,6 +60,8 @@ class AlertState:
     first_received_at: datetime
     last_received_at: datetime
     labels: dict[str, str] = field(default_factory=dict)
+    component_id: uuid.UUID | None = None
+    received: int = 1
     is_new: bool = False
     dirty: bool = False
 

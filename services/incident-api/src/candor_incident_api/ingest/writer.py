@@ -17,12 +17,12 @@ from prometheus_client import Histogram
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from candor_incident_api.catalog import repository as catalog
-from candor_incident_api.catalog.models import Service
 from candor_incident_api.errors import ApiError
 from candor_incident_api.incidents.service import RoutedAlert, apply_alerts
 from candor_incident_api.ingest.auth import IngestCaller
 from candor_incident_api.ingest.model import InboundAlert
+from candor_incident_api.routing.service import Unrouted, place, record_unrouted
+from candor_incident_api.routing.table import RoutingTable
 from candor_shared.clock import Clock, utcnow
 from candor_shared.kafka import OutboxRelay
 from candor_shared.kafka.consumer import is_transient
@@ -55,11 +55,13 @@ class IngestWriter:
         *,
         sessions: async_sessionmaker[AsyncSession],
         relay: OutboxRelay,
+        routing: RoutingTable,
         clock: Clock = utcnow,
         max_alerts_per_batch: int = 5000,
     ) -> None:
         self._sessions = sessions
         self._relay = relay
+        self._routing = routing
         self._clock = clock
         self._max_alerts = max_alerts_per_batch
         self._queue: asyncio.Queue[_Submission] = asyncio.Queue()
@@ -124,67 +126,37 @@ class IngestWriter:
                 log.info("ingest.retry_after_conflict", attempt=attempt + 1)
 
     async def _apply_once(self, batch: list[_Submission]) -> None:
+        now = self._clock()
         async with self._sessions() as session, session.begin():
-            slugs = {
-                alert.service_slug or submission.caller.default_service
-                for submission in batch
-                for alert in submission.alerts
-            }
-            services = {
-                service.slug: service
-                for service in await catalog.get_many_by_slug(
-                    session, [slug for slug in slugs if slug]
-                )
-            }
-            accepted: list[_Submission] = []
+            rules = await self._routing.rules(session)
+            placements = await place(
+                session, rules, [(submission.caller, submission.alerts) for submission in batch]
+            )
+            accepted: list[tuple[_Submission, list[RoutedAlert | Unrouted]]] = []
             routed: list[RoutedAlert] = []
-            for submission in batch:
-                try:
-                    routes = _route(submission, services)
-                except ApiError as error:
-                    self._fail(submission, error)
+            unrouted: list[Unrouted] = []
+            for submission, placed in zip(batch, placements, strict=True):
+                if isinstance(placed, ApiError):
+                    self._fail(submission, placed)
                     continue
-                accepted.append(submission)
-                routed.extend(routes)
-            outcome = await apply_alerts(session=session, alerts=routed, now=self._clock())
+                accepted.append((submission, placed))
+                for item in placed:
+                    if isinstance(item, RoutedAlert):
+                        routed.append(item)
+                    else:
+                        unrouted.append(item)
+            incidents = iter(await apply_alerts(session=session, alerts=routed, now=now))
+            await record_unrouted(session, unrouted, now)
         if session.info.get("outbox_written"):
             self._relay.wake()
-        position = 0
-        for submission in accepted:
-            size = len(submission.alerts)
+        for submission, placed in accepted:
+            outcome = [
+                next(incidents) if isinstance(item, RoutedAlert) else None for item in placed
+            ]
             if not submission.future.done():
-                submission.future.set_result(outcome[position : position + size])
-            position += size
+                submission.future.set_result(outcome)
 
     @staticmethod
     def _fail(submission: _Submission, error: BaseException) -> None:
         if not submission.future.done():
             submission.future.set_exception(error)
-
-
-def _route(submission: _Submission, services: dict[str, Service]) -> list[RoutedAlert]:
-    routes: list[RoutedAlert] = []
-    for index, alert in enumerate(submission.alerts):
-        slug = alert.service_slug or submission.caller.default_service
-        if not slug:
-            raise ApiError(
-                422,
-                "Unroutable alert",
-                f"body.alerts.{index}.labels.service: missing; set the 'service' label to a "
-                "service slug, or give the integration a default service.",
-            )
-        service = services.get(slug)
-        if service is None:
-            raise ApiError(
-                422,
-                "Unknown service",
-                f"body.alerts.{index}.labels.service: no service with slug {slug!r}.",
-            )
-        routes.append(
-            RoutedAlert(
-                alert=alert,
-                service=service,
-                integration_id=submission.caller.integration_id,
-            )
-        )
-    return routes

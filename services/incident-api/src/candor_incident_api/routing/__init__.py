@@ -1,0 +1,1 @@
+"""Routing: which service (and component) an alert concerns; unrouted alerts kept for operators."""
