@@ -16,6 +16,7 @@ from candor_incident_api.bodylimit import BodySizeLimit
 from candor_incident_api.catalog.router import router as catalog_router
 from candor_incident_api.dependencies import AppState
 from candor_incident_api.errors import install_error_handlers
+from candor_incident_api.incidents.broadcaster import Broadcaster
 from candor_incident_api.incidents.router import router as incidents_router
 from candor_incident_api.ingest.auth import IntegrationKeys
 from candor_incident_api.ingest.router import router as ingest_router
@@ -97,10 +98,13 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.state.integration_keys = IntegrationKeys(sessions)
         app.state.ingest_writer = writer
         app.state.routing_table = routing
+        broadcaster = Broadcaster(sessions=sessions, relay=relay)
+        app.state.broadcaster = broadcaster
         app.state.database_ready = database_check(engine)
         tasks = [
             asyncio.create_task(relay.run(), name="outbox-relay"),
             asyncio.create_task(writer.run(), name="ingest-writer"),
+            asyncio.create_task(broadcaster.run(), name="incident-broadcaster"),
         ]
         log.info("api.started", port=settings.api_port)
         try:

@@ -146,6 +146,7 @@ async def list_incidents(
     *,
     service: str | None,
     status: str | None,
+    impact: str | None = None,
     opened_after: datetime | None,
     opened_before: datetime | None,
     before_id: uuid.UUID | None,
@@ -166,6 +167,8 @@ async def list_incidents(
         query = query.where(Incident.status != "resolved")
     elif status is not None:
         query = query.where(Incident.status == status)
+    if impact is not None:
+        query = query.where(Incident.impact == impact)
     if opened_after is not None:
         query = query.where(Incident.opened_at >= opened_after)
     if opened_before is not None:

@@ -1,11 +1,17 @@
-"""What operators receive about incidents."""
+"""What operators send and receive about incidents."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from candor_incident_api.catalog.schemas import SLUG_PATTERN
+
+OpenStatus = Literal["investigating", "identified", "monitoring"]
+ImpactLevel = Literal["none", "minor", "major", "critical"]
 
 
 class AlertOut(BaseModel):
@@ -22,6 +28,18 @@ class AlertOut(BaseModel):
     labels: dict[str, str]
     starts_at: datetime
     ends_at: datetime | None
+    received: int = Field(default=1, description="Notifications of it received, repeats included.")
+
+
+class ImpactOut(BaseModel):
+    """One service an incident affects, directly or through a dependency."""
+
+    service: str
+    service_name: str
+    impact: str
+    components: list[str] = Field(default_factory=list)
+    via: str | None = Field(default=None, description="The service depended on, if indirect.")
+    wording: str = Field(default="", description="What the impact means, in users' words.")
 
 
 class IncidentOut(BaseModel):
@@ -39,9 +57,139 @@ class IncidentOut(BaseModel):
     resolved_at: datetime | None
     firing_alerts: int
     version: int
+    opened_by: str = "alert"
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    public_message: str = ""
+    next_update_at: datetime | None = None
+    reopened: int = 0
+    broadcast: bool = Field(
+        default=True, description="Whether users have been told (false during the delay)."
+    )
+    notify_at: datetime | None = Field(
+        default=None, description="When users will be told, if the incident still stands."
+    )
 
 
 class IncidentDetail(IncidentOut):
-    """An incident with its alerts."""
+    """An incident with who it affects and its alerts."""
 
+    impacts: list[ImpactOut] = Field(default_factory=list)
     alerts: list[AlertOut]
+
+
+_OPEN_EXAMPLE: dict[str, Any] = {
+    "service": "email",
+    "title": "Email cannot be sent",
+    "impact": "major",
+    "public_message": "Sending email fails for everyone. We are looking into it.",
+    "next_update_at": "2026-11-23T10:30:00Z",
+}
+
+
+class IncidentIn(BaseModel):
+    """An incident opened by hand."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_OPEN_EXAMPLE]})
+
+    service: str = Field(pattern=SLUG_PATTERN)
+    component: str | None = Field(default=None, pattern=SLUG_PATTERN)
+    title: str = Field(min_length=1, max_length=500)
+    impact: ImpactLevel = "major"
+    status: OpenStatus = "investigating"
+    public_message: str = Field(default="", max_length=4000, description="For users.")
+    internal_note: str = Field(default="", max_length=4000, description="For operators only.")
+    next_update_at: AwareDatetime | None = None
+    started_at: AwareDatetime | None = Field(
+        default=None, description="When the trouble began, if before now."
+    )
+
+
+class UpdateIn(BaseModel):
+    """A change to an open incident; send at least one field."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "identified",
+                    "public_message": "A full disk on the mail relay stops outgoing mail. "
+                    "We are freeing space.",
+                    "internal_note": "mx1 /var at 100%",
+                    "next_update_at": "2026-11-23T11:00:00Z",
+                }
+            ]
+        },
+    )
+
+    status: OpenStatus | None = None
+    impact: ImpactLevel | None = None
+    public_message: str = Field(default="", max_length=4000)
+    internal_note: str = Field(default="", max_length=4000)
+    next_update_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> UpdateIn:
+        if not (
+            self.status
+            or self.impact
+            or self.public_message
+            or self.internal_note
+            or self.next_update_at
+        ):
+            raise ValueError(
+                "send at least one of status, impact, public_message, internal_note, next_update_at"
+            )
+        return self
+
+
+class ResolveIn(BaseModel):
+    """The end of an incident, in users' words."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "summary": "A full disk on the mail relay stopped outgoing mail for 40 "
+                    "minutes; queued mail has been delivered.",
+                    "public_message": "Email works again. Mail sent during the outage has "
+                    "been delivered.",
+                }
+            ]
+        },
+    )
+
+    summary: str = Field(min_length=1, max_length=4000)
+    public_message: str = Field(default="", max_length=4000)
+    internal_note: str = Field(default="", max_length=4000)
+    resolved_at: AwareDatetime | None = Field(
+        default=None, description="When the trouble ended, if before now."
+    )
+
+
+class ReopenIn(BaseModel):
+    """The trouble is back."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"public_message": "Sending email fails again."}]},
+    )
+
+    public_message: str = Field(default="", max_length=4000)
+    internal_note: str = Field(default="", max_length=4000)
+
+
+class TimelineOut(BaseModel):
+    """One thing that happened to an incident."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    at: datetime
+    kind: str = Field(examples=["alert.fired"])
+    actor: str
+    public_message: str
+    internal_note: str
+    data: dict[str, Any]
