@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from candor_incident_api.catalog.models import Component, Dependency, Service
-
-IMPACT_RANK: dict[str, int] = {"none": 0, "minor": 1, "major": 2, "critical": 3}
-
 
 async def get_by_slug(session: AsyncSession, slug: str) -> Service | None:
     """The service with this slug, if any."""
@@ -97,7 +96,7 @@ async def dependents_of(
             query = query.where(
                 or_(Dependency.component_id.is_(None), Dependency.component_id == component_id)
             )
-        rows = (await session.execute(query)).tuples().all()
+        rows = (await session.execute(query)).all()
         frontier = []
         for edge, dependent in rows:
             if dependent.id in seen:
@@ -107,53 +106,6 @@ async def dependents_of(
             frontier.append(dependent.id)
         first_hop = False
     return found
-
-
-async def dependent_impacts(
-    session: AsyncSession,
-    service_id: uuid.UUID,
-    *,
-    impact: str,
-    component_id: uuid.UUID | None = None,
-) -> list[tuple[Service, str, uuid.UUID]]:
-    """The impact an incident of ``impact`` on ``service_id`` has on each dependent service.
-
-    Returns ``(dependent, impact there, id of the service it depends on)``, nearest first.
-    A dependency with its own impact gives the dependent that impact; without one the
-    source's impact passes unchanged; an impact of ``none`` passes nothing on. When a
-    service is reached by several paths, the worst impact wins.
-    """
-    best: dict[uuid.UUID, tuple[Service, str, uuid.UUID]] = {}
-    order: list[uuid.UUID] = []
-    level: dict[uuid.UUID, str] = {service_id: impact}
-    frontier = [service_id]
-    first_hop = True
-    # The graph is acyclic (cycles are refused on write); a service is visited again only
-    # when a worse path reaches it, so this ends.
-    while frontier:
-        query = select(Dependency, Service).join(Service, Service.id == Dependency.service_id)
-        query = query.where(Dependency.depends_on_id.in_(frontier)).order_by(Service.slug)
-        if first_hop and component_id is not None:
-            query = query.where(
-                or_(Dependency.component_id.is_(None), Dependency.component_id == component_id)
-            )
-        rows = (await session.execute(query)).tuples().all()
-        frontier = []
-        for edge, dependent in rows:
-            if dependent.id == service_id:
-                continue
-            source_level = level[edge.depends_on_id]
-            passed = source_level if source_level == "none" else edge.impact or source_level
-            current = best.get(dependent.id)
-            if current is None or IMPACT_RANK[passed] > IMPACT_RANK[current[1]]:
-                if current is None:
-                    order.append(dependent.id)
-                best[dependent.id] = (dependent, passed, edge.depends_on_id)
-                level[dependent.id] = passed
-                if dependent.id not in frontier:
-                    frontier.append(dependent.id)
-        first_hop = False
-    return [best[dependent_id] for dependent_id in order]
 
 
 async def depends_on_transitively(session: AsyncSession, service_id: uuid.UUID) -> set[uuid.UUID]:
@@ -168,18 +120,143 @@ async def depends_on_transitively(session: AsyncSession, service_id: uuid.UUID) 
     return needed
 
 
-async def replace_components(
-    session: AsyncSession, service_id: uuid.UUID, components: Sequence[Component]
-) -> None:
-    """Make ``components`` the service's only components (rows with the same id are kept)."""
-    keep = {component.id for component in components}
-    await session.execute(
-        delete(Component).where(Component.service_id == service_id, Component.id.not_in(keep))
-        if keep
-        else delete(Component).where(Component.service_id == service_id)
+async def components_of_many(
+    session: AsyncSession, service_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Component]]:
+    """The components of each service, in display order (one query)."""
+    found: dict[uuid.UUID, list[Component]] = {service_id: [] for service_id in service_ids}
+    if not service_ids:
+        return found
+    query = (
+        select(Component)
+        .where(Component.service_id.in_(service_ids))
+        .order_by(Component.position, Component.slug)
     )
+    for component in (await session.scalars(query)).all():
+        found[component.service_id].append(component)
+    return found
+
+
+async def dependency_refs_of_many(
+    session: AsyncSession, service_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[str, str | None, str | None]]]:
+    """What each service depends on as ``(service slug, component slug, impact)`` (one query)."""
+    found: dict[uuid.UUID, list[tuple[str, str | None, str | None]]] = {
+        service_id: [] for service_id in service_ids
+    }
+    if not service_ids:
+        return found
+    target = aliased(Service)
+    query = (
+        select(Dependency.service_id, target.slug, Component.slug, Dependency.impact)
+        .join(target, target.id == Dependency.depends_on_id)
+        .outerjoin(Component, Component.id == Dependency.component_id)
+        .where(Dependency.service_id.in_(service_ids))
+        .order_by(target.slug, Component.slug)
+    )
+    for service_id, slug, component, impact in (await session.execute(query)).all():
+        found[service_id].append((slug, component, impact))
+    return found
+
+
+async def dependents_on_components(
+    session: AsyncSession, component_ids: Sequence[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Ids of the services that depend on one of these components."""
+    if not component_ids:
+        return []
+    query = select(Dependency.service_id).where(Dependency.component_id.in_(component_ids))
+    return sorted(set((await session.scalars(query)).all()))
+
+
+async def delete_components(session: AsyncSession, component_ids: Sequence[uuid.UUID]) -> None:
+    """Remove components (dependencies on them go with them)."""
+    if component_ids:
+        await session.execute(delete(Component).where(Component.id.in_(component_ids)))
 
 
 async def delete_dependencies(session: AsyncSession, service_id: uuid.UUID) -> None:
     """Forget everything the service depends on."""
     await session.execute(delete(Dependency).where(Dependency.service_id == service_id))
+
+
+async def dependency_path(
+    session: AsyncSession, start: uuid.UUID, goal: uuid.UUID
+) -> list[str] | None:
+    """Slugs along a chain of dependencies from ``start`` to ``goal``; None when there is none."""
+    parents: dict[uuid.UUID, uuid.UUID | None] = {start: None}
+    frontier = [start]
+    while frontier and goal not in parents:
+        query = select(Dependency.service_id, Dependency.depends_on_id).where(
+            Dependency.service_id.in_(frontier)
+        )
+        frontier = []
+        for source, target in (await session.execute(query)).all():
+            if target not in parents:
+                parents[target] = source
+                frontier.append(target)
+    if goal not in parents:
+        return None
+    chain: list[uuid.UUID] = []
+    node: uuid.UUID | None = goal
+    while node is not None:
+        chain.append(node)
+        node = parents[node]
+    chain.reverse()
+    slugs = dict(
+        (await session.execute(select(Service.id, Service.slug).where(Service.id.in_(chain))))
+        .tuples()
+        .all()
+    )
+    return [slugs[node_id] for node_id in chain]
+
+
+async def lock_catalog(session: AsyncSession) -> None:
+    """Serialise catalog writes (PostgreSQL), so that two racing edits cannot form a cycle.
+
+    SQLite has one writer at a time already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.candor-catalog'))")
+        )
+
+
+async def what_keeps(session: AsyncSession, service_id: uuid.UUID) -> dict[str, int]:
+    """What refers to the service and would stop its deletion, counted by kind."""
+    from candor_incident_api.incidents.models import Incident, IncidentImpact
+    from candor_incident_api.integrations.models import Integration, RoutingRule
+    from candor_incident_api.maintenance.models import MaintenanceService, MaintenanceWindow
+
+    async def count(query: Any) -> int:
+        return int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+    concerned = or_(
+        Incident.service_id == service_id,
+        Incident.id.in_(
+            select(IncidentImpact.incident_id).where(IncidentImpact.service_id == service_id)
+        ),
+    )
+    return {
+        "open incidents": await count(
+            select(Incident.id).where(concerned, Incident.status != "resolved")
+        ),
+        "incidents on record": await count(select(Incident.id).where(concerned)),
+        "dependent services": await count(
+            select(Dependency.id).where(Dependency.depends_on_id == service_id)
+        ),
+        "integrations that route to it": await count(
+            select(Integration.id).where(
+                Integration.default_service_id == service_id, Integration.revoked_at.is_(None)
+            )
+        )
+        + await count(select(RoutingRule.id).where(RoutingRule.service_id == service_id)),
+        "maintenance windows to come": await count(
+            select(MaintenanceService.window_id)
+            .join(MaintenanceWindow, MaintenanceWindow.id == MaintenanceService.window_id)
+            .where(
+                MaintenanceService.service_id == service_id,
+                MaintenanceWindow.status.in_(["scheduled", "in_progress"]),
+            )
+        ),
+    }
