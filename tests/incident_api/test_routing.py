@@ -49,22 +49,25 @@ async def test_alerts_nothing_places_are_kept_listed_and_can_be_routed(
     assert [item["fingerprint"] for item in remaining] == ["u1"]
 
 
-async def test_rules_route_by_label_pattern_before_the_service_label(
+async def test_rules_route_in_order_and_the_first_match_wins(
     api: Any, operator: httpx.AsyncClient, broker: str, topic_prefix: str
 ) -> None:
     key = await setup_email(operator, default_service=None)
     await operator.post("/v1/services", json={"slug": "payroll", "name": "Payroll"})
     integration = await _integration_id(operator)
     rules = [
-        {"matchers": [{"label": "instance", "op": "=~", "value": "pay[0-9]+:.*"}],
-         "service": "payroll"},
+        {
+            "matchers": [{"label": "instance", "op": "=~", "value": "pay[0-9]+:.*"}],
+            "service": "payroll",
+        },
+        {"matchers": [{"label": "service", "op": "=", "value": "email"}], "service": "email"},
     ]
 
     put = await operator.put(f"/v1/integrations/{integration}/routing-rules", json=rules)
     again = await operator.put(f"/v1/integrations/{integration}/routing-rules", json=rules)
 
     assert put.status_code == 200, put.text
-    assert [r["service"] for r in again.json()] == ["payroll"]
+    assert [r["service"] for r in again.json()] == ["payroll", "email"]
     payload = alertmanager(service="email", fingerprint="p1")
     payload["alerts"][0]["labels"]["instance"] = "pay7:9100"
     matched = await post_alert(api, key, payload)

@@ -78,23 +78,31 @@ async def affected_by(
     return list(found.values())
 
 
+def rows(incident_id: uuid.UUID, affected: list[Affected]) -> list[dict[str, object]]:
+    """The impact rows of an incident, ready for a bulk insert."""
+    return [
+        {
+            "id": uuid7(),
+            "incident_id": incident_id,
+            "service_id": item.service.id,
+            "impact": item.impact,
+            "components": list(item.components),
+            "via_service_id": item.via.id if item.via else None,
+        }
+        for item in affected
+    ]
+
+
+async def insert_rows(session: AsyncSession, new_rows: list[dict[str, object]]) -> None:
+    """Insert impact rows of new incidents (after the incidents themselves)."""
+    if new_rows:
+        await session.execute(insert(IncidentImpact), new_rows)
+
+
 async def record(session: AsyncSession, incident_id: uuid.UUID, affected: list[Affected]) -> None:
-    """Replace the incident's impact rows."""
+    """Replace the impact rows of an existing incident."""
     await session.execute(delete(IncidentImpact).where(IncidentImpact.incident_id == incident_id))
-    await session.execute(
-        insert(IncidentImpact),
-        [
-            {
-                "id": uuid7(),
-                "incident_id": incident_id,
-                "service_id": item.service.id,
-                "impact": item.impact,
-                "components": list(item.components),
-                "via_service_id": item.via.id if item.via else None,
-            }
-            for item in affected
-        ],
-    )
+    await insert_rows(session, rows(incident_id, affected))
 
 
 def contract(affected: list[Affected]) -> list[AffectedService]:

@@ -69,6 +69,7 @@ class _Batch:
         self.affected: dict[uuid.UUID, list[impacts.Affected]] = {}
         self.pending: list[_Pending | CloudEvent[Any]] = []
         self.timeline: list[dict[str, Any]] = []
+        self.impact_rows: list[dict[str, object]] = []
 
     def publish(
         self,
@@ -142,6 +143,7 @@ async def apply_alerts(
     await repository.save_changes(
         session, incidents=batch.incidents.values(), alerts=known.values()
     )
+    await impacts.insert_rows(session, batch.impact_rows)
     await timeline.write(session, batch.timeline)
     if batch.pending:
         missing = [i for i in batch.incidents if i not in batch.affected]
@@ -228,7 +230,7 @@ async def _reopen_or_open(batch: _Batch, routed: RoutedAlert) -> IncidentState:
     batch.affected[incident.id] = affected = await impacts.affected_by(
         batch.session, service, routed.component_id, incident.impact
     )
-    await impacts.record(batch.session, incident.id, affected)
+    batch.impact_rows.extend(impacts.rows(incident.id, affected))
     batch.note(incident, "opened", routed.actor, title=incident.title, impact=incident.impact)
     if service.notification_delay_seconds > 0:
         _hold_back(batch, incident, service)
