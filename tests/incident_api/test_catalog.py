@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from candor_incident_api.catalog import repository
 from candor_shared.contract import ServiceDeleted, ServiceUpserted, SubscriberUpserted
 from tests.conftest import RunningApi
 from tests.incident_api.helpers import post_alert
@@ -360,3 +361,54 @@ async def test_writes_need_a_token(api: RunningApi) -> None:
     async with api.client(token=None) as anonymous:
         assert (await anonymous.put("/v1/services/x", json={"name": "X"})).status_code == 401
         assert (await anonymous.get("/v1/services")).status_code == 401
+
+
+async def test_dependents_of_walks_the_chain_once_each_and_respects_components(
+    api: RunningApi, operator: httpx.AsyncClient
+) -> None:
+    await base_services(operator)
+    await put(operator, "email", {"name": "Email", "depends_on": [{"service": "network"}]})
+    await put(
+        operator,
+        "calendar",
+        {
+            "name": "Calendar",
+            "depends_on": [{"service": "email", "impact": "minor"}, {"service": "network"}],
+        },
+    )
+    await put(
+        operator,
+        "wiki",
+        {"name": "Wiki", "depends_on": [{"service": "identity", "component": "sso"}]},
+    )
+    await put(
+        operator,
+        "identity",
+        {
+            "name": "Identity",
+            "components": [{"slug": "sso", "name": "SSO"}, {"slug": "ldap", "name": "LDAP"}],
+        },
+    )
+    sessions = api.app.state.candor.sessions
+    async with sessions() as session:
+        network = await repository.get_by_slug(session, "network")
+        identity = await repository.get_by_slug(session, "identity")
+        assert network is not None
+        assert identity is not None
+        components = await repository.components_by_slug(session, identity.id)
+
+        from_network = await repository.dependents_of(session, network.id)
+        from_ldap = await repository.dependents_of(
+            session, identity.id, component_id=components["ldap"].id
+        )
+        from_sso = await repository.dependents_of(
+            session, identity.id, component_id=components["sso"].id
+        )
+
+    assert [(s.slug, edge.depends_on_id == network.id) for s, edge in from_network] == [
+        ("calendar", True),
+        ("email", True),
+    ]
+    assert from_ldap == []
+    assert [s.slug for s, _ in from_sso] == ["wiki"]
+    assert list(components) == ["sso", "ldap"]
