@@ -205,7 +205,8 @@ async def _reopen_or_open(batch: _Batch, routed: RoutedAlert) -> IncidentState:
     """The service's incident for a new firing: one resolved within the flap window, or new."""
     service, now, inbound = routed.service, batch.now, routed.alert
     if service.flap_window_seconds > 0:
-        since = min(inbound.starts_at, now) - timedelta(seconds=service.flap_window_seconds)
+        # Measured on monitoring's clock: from the last resolution to this firing's start.
+        since = inbound.starts_at - timedelta(seconds=service.flap_window_seconds)
         recent = await repository.lock_recently_resolved(batch.session, service.id, since)
         if recent is not None and recent.id not in batch.incidents:
             batch.incidents[recent.id] = recent

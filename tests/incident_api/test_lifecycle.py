@@ -1,0 +1,291 @@
+"""Incidents from first alert to resolution: operators' actions, flapping, notification
+delay, impact through dependencies, and a storm that stays one incident per service."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from candor_incident_api.incidents.models import Alert, TimelineEntry
+from candor_shared.contract import (
+    AlertFired,
+    IncidentOpened,
+    IncidentReopened,
+    IncidentResolved,
+    IncidentUpdated,
+)
+from tests.conftest import eventually
+from tests.incident_api.helpers import post_alert, setup_email
+from tests.kafka_helpers import read_events
+from tests.payloads import alertmanager
+
+INCIDENTS = "candor.incident.v1"
+
+
+async def _service(operator: httpx.AsyncClient, slug: str, **spec: Any) -> None:
+    body = {"name": slug.title(), **spec}
+    response = await operator.put(f"/v1/services/{slug}", json=body)
+    assert response.status_code in (200, 201), response.text
+
+
+async def test_an_operator_runs_an_incident_from_opening_to_reopening(
+    operator: httpx.AsyncClient, broker: str, topic_prefix: str
+) -> None:
+    await _service(operator, "email")
+    opened = await operator.post(
+        "/v1/incidents",
+        json={
+            "service": "email",
+            "title": "Email cannot be sent",
+            "public_message": "Sending email fails. We are looking into it.",
+            "internal_note": "seen by the helpdesk first",
+        },
+    )
+    assert opened.status_code == 201, opened.text
+    incident = opened.json()
+    path = f"/v1/incidents/{incident['id']}"
+    assert opened.headers["location"] == path
+    assert incident["acknowledged_by"] == "admin"
+    assert [i["service"] for i in incident["impacts"]] == ["email"]
+
+    second = await operator.post("/v1/incidents", json={"service": "email", "title": "again"})
+    assert second.status_code == 409
+    assert incident["id"] in second.json()["detail"]
+
+    etag = (await operator.get(path)).headers["etag"]
+    update = {
+        "status": "identified",
+        "public_message": "A full disk stops outgoing mail; we are freeing space.",
+        "next_update_at": "2099-01-01T10:30:00Z",
+    }
+    updated = await operator.post(f"{path}/updates", json=update, headers={"If-Match": etag})
+    stale = await operator.post(f"{path}/updates", json=update, headers={"If-Match": etag})
+    empty = await operator.post(f"{path}/updates", json={})
+
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["status"] == "identified"
+    assert updated.json()["next_update_at"] == "2099-01-01T10:30:00Z"
+    assert updated.headers["etag"] != etag
+    assert stale.status_code == 412
+    assert empty.status_code == 422
+
+    resolved = await operator.post(
+        f"{path}/resolve", json={"summary": "Disk freed; queued mail delivered."}
+    )
+    again = await operator.post(f"{path}/resolve", json={"summary": "twice"})
+    reopened = await operator.post(f"{path}/reopen", json={"public_message": "It is back."})
+
+    assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["summary"] == "Disk freed; queued mail delivered."
+    assert again.status_code == 409
+    assert reopened.status_code == 200, reopened.text
+    assert (reopened.json()["status"], reopened.json()["reopened"]) == ("investigating", 1)
+
+    entries = (await operator.get(f"{path}/timeline")).json()["items"]
+    assert [e["kind"] for e in entries] == ["opened", "update", "resolved", "reopened"]
+    assert entries[0]["internal_note"] == "seen by the helpdesk first"
+    assert entries[1]["public_message"].startswith("A full disk")
+    events = await read_events(broker, f"{topic_prefix}{INCIDENTS}", count=4)
+    assert [type(e.data) for e in events] == [
+        IncidentOpened,
+        IncidentUpdated,
+        IncidentResolved,
+        IncidentReopened,
+    ]
+    assert events[0].data.opened_by == "operator"  # type: ignore[attr-defined]
+    versions = [e.data.incident.version for e in events]  # type: ignore[attr-defined]
+    assert versions == sorted(versions)
+    assert len(set(versions)) == 4
+
+
+async def test_an_alert_incident_is_acknowledged_once(
+    api: Any, operator: httpx.AsyncClient, broker: str, topic_prefix: str
+) -> None:
+    key = await setup_email(operator)
+    incident_id = (await post_alert(api, key, alertmanager())).json()["incidents"][0]
+    path = f"/v1/incidents/{incident_id}"
+
+    first = await operator.post(f"{path}/acknowledge")
+    second = await operator.post(f"{path}/acknowledge")
+
+    assert first.status_code == second.status_code == 200
+    assert first.json()["acknowledged_at"] == second.json()["acknowledged_at"]
+    assert first.json()["acknowledged_by"] == "admin"
+    events = await read_events(broker, f"{topic_prefix}{INCIDENTS}", count=3)
+    assert [type(e.data) for e in events] == [IncidentOpened, AlertFired, IncidentUpdated]
+    assert events[-1].data.kind == "acknowledged"  # type: ignore[attr-defined]
+
+
+async def test_an_alert_firing_again_within_the_flap_window_reopens_the_incident(
+    api: Any, operator: httpx.AsyncClient, broker: str, topic_prefix: str
+) -> None:
+    await _service(operator, "email", flap_window_seconds=600)
+    key = await setup_email(operator)
+    first = await post_alert(api, key, alertmanager(starts_at="2026-11-23T09:58:00Z"))
+    await post_alert(
+        api,
+        key,
+        alertmanager(
+            status="resolved", starts_at="2026-11-23T09:58:00Z", ends_at="2026-11-23T10:00:00Z"
+        ),
+    )
+
+    # Five minutes later: within the window, the same incident comes back.
+    back = await post_alert(api, key, alertmanager(starts_at="2026-11-23T10:05:00Z"))
+
+    assert back.json()["incidents"] == first.json()["incidents"]
+    incident = (await operator.get(f"/v1/incidents/{back.json()['incidents'][0]}")).json()
+    assert (incident["status"], incident["reopened"], incident["resolved_at"]) == (
+        "investigating",
+        1,
+        None,
+    )
+    listed = (await operator.get("/v1/incidents", params={"service": "email"})).json()
+    assert len(listed["items"]) == 1
+    events = await read_events(broker, f"{topic_prefix}{INCIDENTS}", count=6)
+    reopened = [e.data for e in events if isinstance(e.data, IncidentReopened)]
+    assert len(reopened) == 1
+    assert reopened[0].previous_resolved_at.isoformat().startswith("2026-11-23T10:00:00")
+
+
+async def test_an_alert_firing_again_after_the_flap_window_opens_a_new_incident(
+    api: Any, operator: httpx.AsyncClient
+) -> None:
+    await _service(operator, "email", flap_window_seconds=60)
+    key = await setup_email(operator)
+    first = await post_alert(api, key, alertmanager(starts_at="2026-11-23T09:58:00Z"))
+    await post_alert(
+        api,
+        key,
+        alertmanager(
+            status="resolved", starts_at="2026-11-23T09:58:00Z", ends_at="2026-11-23T10:00:00Z"
+        ),
+    )
+
+    later = await post_alert(api, key, alertmanager(starts_at="2026-11-23T10:05:00Z"))
+
+    assert later.json()["incidents"] != first.json()["incidents"]
+
+
+async def test_an_incident_that_clears_within_the_notification_delay_is_not_broadcast(
+    api: Any, operator: httpx.AsyncClient, broker: str, topic_prefix: str
+) -> None:
+    await _service(operator, "email", notification_delay_seconds=3600)
+    await _service(operator, "vpn")
+    key = await setup_email(operator, default_service=None)
+    fired = await post_alert(api, key, alertmanager())
+    held = (await operator.get(f"/v1/incidents/{fired.json()['incidents'][0]}")).json()
+    assert (held["broadcast"], held["notify_at"] is not None) == (False, True)
+
+    await post_alert(api, key, alertmanager(status="resolved", ends_at="2026-11-23T10:00:00Z"))
+    # A later incident elsewhere marks the point by which everything before was published.
+    await post_alert(api, key, alertmanager(service="vpn", fingerprint="vpn-1"))
+
+    recorded = (await operator.get(f"/v1/incidents/{held['id']}")).json()
+    assert (recorded["status"], recorded["broadcast"]) == ("resolved", False)
+    events = await read_events(broker, f"{topic_prefix}{INCIDENTS}", count=5, timeout=4)
+    kinds = [(type(e.data).__name__, e.partitionkey) for e in events]
+    assert ("IncidentOpened", held["id"]) not in kinds
+    assert ("IncidentResolved", held["id"]) not in kinds
+    assert ("AlertFired", held["id"]) in kinds
+    assert ("AlertResolved", held["id"]) in kinds
+    timeline = (await operator.get(f"/v1/incidents/{held['id']}/timeline")).json()["items"]
+    assert timeline[-1]["data"]["broadcast"] is False
+
+
+async def test_an_incident_still_standing_after_the_delay_is_broadcast(
+    api: Any, operator: httpx.AsyncClient, broker: str, topic_prefix: str
+) -> None:
+    await _service(operator, "email", notification_delay_seconds=1)
+    key = await setup_email(operator)
+    incident_id = (await post_alert(api, key, alertmanager())).json()["incidents"][0]
+
+    async def broadcast() -> bool:
+        found = (await operator.get(f"/v1/incidents/{incident_id}")).json()
+        return bool(found["broadcast"])
+
+    await eventually(broadcast)
+    events = await read_events(broker, f"{topic_prefix}{INCIDENTS}", count=2)
+    assert [type(e.data) for e in events] == [AlertFired, IncidentOpened]
+    kinds = [
+        e["kind"]
+        for e in (await operator.get(f"/v1/incidents/{incident_id}/timeline")).json()["items"]
+    ]
+    assert kinds == ["opened", "alert.fired", "broadcast"]
+
+
+async def test_an_outage_shows_on_every_service_that_depends_on_it(
+    api: Any, operator: httpx.AsyncClient, broker: str, topic_prefix: str
+) -> None:
+    await _service(operator, "network", components=[{"slug": "core", "name": "Core network"}])
+    await _service(
+        operator,
+        "email",
+        impact_wording={"minor": "Email may be slow to arrive."},
+        depends_on=[{"service": "network", "component": "core", "impact": "minor"}],
+    )
+    await _service(operator, "webmail", depends_on=[{"service": "email"}])
+    key = await setup_email(operator, default_service=None)
+    payload = alertmanager(service="network", severity="critical")
+    payload["alerts"][0]["labels"]["component"] = "core"
+
+    incident_id = (await post_alert(api, key, payload)).json()["incidents"][0]
+
+    incident = (await operator.get(f"/v1/incidents/{incident_id}")).json()
+    impacts = {i["service"]: i for i in incident["impacts"]}
+    assert set(impacts) == {"network", "email", "webmail"}
+    assert impacts["network"]["impact"] == "critical"
+    assert impacts["network"]["components"] == ["core"]
+    assert (impacts["email"]["impact"], impacts["email"]["via"]) == ("minor", "network")
+    assert impacts["email"]["wording"] == "Email may be slow to arrive."
+    assert (impacts["webmail"]["impact"], impacts["webmail"]["via"]) == ("minor", "email")
+    [opened] = [
+        e.data
+        for e in await read_events(broker, f"{topic_prefix}{INCIDENTS}", count=2)
+        if isinstance(e.data, IncidentOpened)
+    ]
+    assert [i.service.slug for i in opened.incident.impacts] == ["network", "email", "webmail"]
+    assert opened.incident.component == "core"
+
+
+async def test_a_storm_of_5000_alerts_stays_one_incident_per_service(
+    api: Any, operator: httpx.AsyncClient
+) -> None:
+    for slug in ("email", "vpn", "payroll"):
+        await _service(operator, slug)
+    key = await setup_email(operator, default_service=None)
+    services = ("email", "vpn", "payroll")
+    # 200 fingerprints over 3 services, each notified 25 times: 5,000 alerts in 100 payloads.
+    alerts = [
+        alertmanager(service=services[f % 3], fingerprint=f"fp-{f}")["alerts"][0]
+        for _ in range(25)
+        for f in range(200)
+    ]
+    payloads = [{**alertmanager(), "alerts": alerts[i : i + 50]} for i in range(0, 5000, 50)]
+
+    async with api.client(token=key) as client:
+        semaphore = asyncio.Semaphore(20)
+
+        async def post(payload: dict[str, Any]) -> httpx.Response:
+            async with semaphore:
+                return await client.post("/v1/ingest/alertmanager", json=payload)
+
+        responses = await asyncio.gather(*(post(p) for p in payloads))
+
+    assert {r.status_code for r in responses} == {202}
+    listed = (await operator.get("/v1/incidents", params={"limit": 200})).json()["items"]
+    assert sorted(i["service"] for i in listed) == sorted(services)
+    async with api.app.state.candor.sessions() as session:
+        received = await session.scalar(select(func.sum(Alert.received)))
+        fired = await session.scalar(
+            select(func.count(func.distinct(TimelineEntry.data["fingerprint"].as_string()))).where(
+                TimelineEntry.kind == "alert.fired"
+            )
+        )
+    assert received == 5000
+    assert fired == 200
+    assert all(i["firing_alerts"] > 0 for i in listed)
+    assert sum(i["firing_alerts"] for i in listed) == 200
