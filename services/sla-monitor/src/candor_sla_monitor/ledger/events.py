@@ -13,7 +13,9 @@ from candor_shared.contract import (
     CloudEvent,
     EventData,
     IncidentOpened,
+    IncidentReopened,
     IncidentResolved,
+    IncidentUpdated,
 )
 from candor_shared.kafka import Handler
 from candor_sla_monitor.ledger import service
@@ -32,14 +34,20 @@ def _data(event: CloudEvent[EventData], model: type[D]) -> D:
 _INCIDENT_LOG = {
     IncidentOpened.event_type: "ledger.outage_opened",
     IncidentResolved.event_type: "ledger.outage_ended",
+    IncidentReopened.event_type: "ledger.outage_reopened",
+    IncidentUpdated.event_type: "ledger.outage_updated",
 }
+
+_IncidentEvent = IncidentOpened | IncidentResolved | IncidentReopened | IncidentUpdated
 
 
 async def on_incident_changed(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
-    """Record the outage an incident declares, as of the newest snapshot (opened or resolved):
-    the row follows the snapshot either way, so one handler serves both events."""
+    """Record the outage an incident declares, as of the newest snapshot: the row follows the
+    snapshot whatever the change (opened, updated, resolved, reopened), so one handler serves
+    them all. A reopened incident's outage runs again from its original start: users feel
+    a flapping service as one outage."""
     data = event.data
-    if not isinstance(data, IncidentOpened | IncidentResolved):
+    if not isinstance(data, _IncidentEvent):
         raise TypeError(f"{event.type} carries {type(data).__name__}, not an incident event")
     incident = data.incident
     changed = await service.record_incident(
@@ -85,6 +93,8 @@ def handlers() -> dict[str, Handler]:
     return {
         IncidentOpened.event_type: on_incident_changed,
         IncidentResolved.event_type: on_incident_changed,
+        IncidentReopened.event_type: on_incident_changed,
+        IncidentUpdated.event_type: on_incident_changed,
         AlertFired.event_type: on_alert_fired,
         AlertResolved.event_type: on_alert_resolved,
     }
