@@ -22,6 +22,7 @@ from candor_incident_api.catalog.models import Service
 from candor_incident_api.incidents import events, impacts, repository, timeline
 from candor_incident_api.incidents.state import AlertState, IncidentState
 from candor_incident_api.ingest.model import InboundAlert
+from candor_incident_api.maintenance import repository as maintenance
 from candor_shared.contract import CloudEvent
 from candor_shared.ids import uuid7
 
@@ -233,17 +234,33 @@ async def _reopen_or_open(batch: _Batch, routed: RoutedAlert) -> IncidentState:
     )
     batch.impact_rows.extend(impacts.rows(incident.id, affected))
     batch.note(incident, "opened", routed.actor, title=incident.title, impact=incident.impact)
-    if service.notification_delay_seconds > 0:
+    window = (await maintenance.active_for(batch.session, [service.id], now)).get(service.id)
+    if window is not None:
+        # Planned work, announced as such: alerts it causes are recorded, not broadcast as an
+        # outage. If the trouble outlasts the window, users hear of it when the window ends.
+        _hold_back(batch, incident, service, after=window.ends_at)
+        batch.note(
+            incident,
+            "maintenance",
+            "candor",
+            window_id=str(window.id),
+            reason="during announced maintenance; users are told only if it outlasts it",
+        )
+    elif service.notification_delay_seconds > 0:
         _hold_back(batch, incident, service)
     else:
         batch.publish(events.opened, incident, service)
     return incident
 
 
-def _hold_back(batch: _Batch, incident: IncidentState, service: Service) -> None:
-    """Record the incident now, tell users when the service's notification delay passed."""
+def _hold_back(
+    batch: _Batch, incident: IncidentState, service: Service, *, after: datetime | None = None
+) -> None:
+    """Record the incident now; tell users once the service's notification delay has passed
+    (counted from ``after``, the end of a maintenance window, if given)."""
     incident.broadcast = False
-    incident.notify_at = batch.now + timedelta(seconds=service.notification_delay_seconds)
+    start = max(after or batch.now, batch.now)
+    incident.notify_at = start + timedelta(seconds=service.notification_delay_seconds)
 
 
 async def _resolve(batch: _Batch, routed: RoutedAlert, row: AlertState | None) -> uuid.UUID | None:
