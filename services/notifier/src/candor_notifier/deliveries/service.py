@@ -47,12 +47,13 @@ async def plan(
 ) -> None:
     """One pending email per recipient of ``notice``; one that exists already stays as it is.
 
-    A resolution replies to the recipient's opening email, so mail clients thread the two.
+    Every later notice (update, resolution, reopening) replies to the recipient's opening
+    email, so mail clients thread them.
     """
     if not recipient_ids:
         return
     replying_to: dict[str, str] = {}
-    if notice.kind == "resolved":
+    if notice.kind != "opened":
         replying_to = await repository.message_ids(
             session,
             incident_id=notice.incident_id,

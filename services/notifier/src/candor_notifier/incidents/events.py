@@ -14,8 +14,10 @@ from candor_shared.contract import (
     CloudEvent,
     EventData,
     IncidentOpened,
+    IncidentReopened,
     IncidentResolved,
     IncidentSnapshot,
+    IncidentUpdated,
 )
 from candor_shared.kafka import Handler
 
@@ -26,7 +28,12 @@ def handlers(*, message_domain: str) -> dict[str, Handler]:
     """Handlers of the incident topic, by event type."""
 
     async def announce(
-        session: AsyncSession, event_id: str, kind: NoticeKind, incident: IncidentSnapshot
+        session: AsyncSession,
+        event_id: str,
+        kind: NoticeKind,
+        incident: IncidentSnapshot,
+        *,
+        tell: bool = True,
     ) -> None:
         with structlog.contextvars.bound_contextvars(incident_id=incident.id):
             now = utcnow()
@@ -36,9 +43,15 @@ def handlers(*, message_domain: str) -> dict[str, Handler]:
             if notice is None:
                 log.info("incident.stale_event_ignored", version=incident.version, kind=kind)
                 return
-            followers = await catalog.followers_of(
-                session=session, service_slug=incident.service.slug
-            )
+            if not tell:
+                return
+            # Everyone who follows a service the incident affects, directly or through a
+            # dependency, once.
+            slugs = [incident.service.slug, *(i.service.slug for i in incident.impacts)]
+            followers: list[str] = []
+            for slug in dict.fromkeys(slugs):
+                followers.extend(await catalog.followers_of(session=session, service_slug=slug))
+            followers = list(dict.fromkeys(followers))
             await deliveries.plan(
                 session=session,
                 notice=notice,
@@ -58,7 +71,23 @@ def handlers(*, message_domain: str) -> dict[str, Handler]:
         assert isinstance(data, IncidentResolved)
         await announce(session, event.id, "resolved", data.incident)
 
+    async def on_reopened(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
+        data = event.data
+        assert isinstance(data, IncidentReopened)
+        await announce(session, event.id, "reopened", data.incident)
+
+    async def on_updated(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
+        data = event.data
+        assert isinstance(data, IncidentUpdated)
+        # Users hear what operators chose to tell them; an acknowledgement, a new impact or
+        # an internal note without a public message only moves the known version on.
+        await announce(
+            session, event.id, "updated", data.incident, tell=bool(data.public_message.strip())
+        )
+
     return {
         IncidentOpened.event_type: on_opened,
         IncidentResolved.event_type: on_resolved,
+        IncidentReopened.event_type: on_reopened,
+        IncidentUpdated.event_type: on_updated,
     }

@@ -18,7 +18,7 @@ import jinja2
 
 from candor_shared.contract import IncidentSnapshot
 
-NoticeKind = Literal["opened", "resolved"]
+NoticeKind = Literal["opened", "updated", "resolved", "reopened"]
 
 STATUS_LABELS = {
     "investigating": "Investigating",
@@ -94,7 +94,9 @@ def subject_of(*, kind: NoticeKind, incident: IncidentSnapshot) -> str:
     """``[Investigating] Email — Outgoing mail is not being delivered``, on one line."""
     status = "resolved" if kind == "resolved" else incident.status
     title = header_safe(incident.title, limit=SUBJECT_TITLE_LIMIT)
-    return header_safe(f"[{STATUS_LABELS[status]}] {incident.service.name} — {title}")
+    label = "Back again" if kind == "reopened" else STATUS_LABELS[status]
+    prefix = "Update: " if kind == "updated" else ""
+    return header_safe(f"[{label}] {prefix}{incident.service.name} — {title}")
 
 
 def compose(
@@ -123,6 +125,18 @@ def compose(
         "ended": local_time(resolved_at, zone),
         "duration": duration_in_words(resolved_at - incident.started_at),
         "public_url": public_url,
+        "public_message": incident.public_message.strip(),
+        "next_update": (
+            local_time(incident.next_update_at, zone) if incident.next_update_at else ""
+        ),
+        "also_affected": [
+            {
+                "name": header_safe(item.service.name),
+                "wording": item.wording.strip(),
+            }
+            for item in incident.impacts
+            if item.service.slug != incident.service.slug
+        ],
     }
     message = EmailMessage()
     message["Subject"] = subject_of(kind=kind, incident=incident)
