@@ -132,3 +132,21 @@ class RoutingRulesChanged(EventData):
 
     integration_id: str | None
     rules: list[dict[str, object]]
+
+
+class IntegrationChanged(EventData):
+    """A monitoring integration was created, changed or revoked (its full state, no secret:
+    neither the key nor the signing secret ever travels)."""
+
+    event_type = "candor.integration.changed.v1"
+    topic = topics.CATALOG
+
+    id: str
+    name: str
+    source: str
+    default_service: str | None = None
+    services: list[str] = []
+    revoked: bool = False
+    rate_limit_per_minute: int | None = None
+    signed: bool = False
+    version: int = 1
