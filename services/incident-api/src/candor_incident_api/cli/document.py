@@ -1,0 +1,161 @@
+"""The catalog file of ``candor apply`` and ``candor export``: one YAML document.
+
+Services are the bodies of ``PUT /v1/services/{slug}`` plus their slug; subscribers and
+integrations are matched by address and by name. An integration's key never appears in the
+file: ``key_env`` names the environment variable that holds it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from candor_incident_api.catalog.schemas import SLUG_PATTERN, ServiceIn
+from candor_incident_api.integrations.keys import KEY_PREFIX, MIN_KEY_LENGTH
+from candor_incident_api.routing.schemas import RuleIn
+from candor_incident_api.subscribers.schemas import SubscriberIn
+
+_KEY_PATTERN = re.compile(rf"^{KEY_PREFIX}[A-Za-z0-9_-]+$")
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class CatalogError(Exception):
+    """The catalog could not be read or applied; the message says what and where."""
+
+
+class ServiceEntry(ServiceIn):
+    """A service of the file: its slug and everything ``PUT /v1/services/{slug}`` takes."""
+
+
+class SubscriberEntry(SubscriberIn):
+    """A subscriber of the file; ``services`` are slugs (they replace what they followed)."""
+
+
+class IntegrationEntry(BaseModel):
+    """A monitoring source of the file, matched by name among integrations not revoked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    source: str = Field(min_length=1, max_length=32, examples=["alertmanager"])
+    default_service: str | None = Field(default=None, pattern=SLUG_PATTERN)
+    key_env: str | None = Field(
+        default=None,
+        pattern=_ENV_NAME,
+        description="Environment variable holding a pre-shared key; unset: Candor makes one.",
+    )
+    routing_rules: list[RuleIn] | None = Field(
+        default=None, description="Replace the integration's rules; absent: leave them alone."
+    )
+
+
+class CatalogDocument(BaseModel):
+    """The whole file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    services: list[ServiceEntry] = Field(default_factory=list)
+    subscribers: list[SubscriberEntry] = Field(default_factory=list)
+    integrations: list[IntegrationEntry] = Field(default_factory=list)
+    routing_rules: list[RuleIn] | None = Field(
+        default=None, description="Global rules, tried after an integration's own; absent: leave."
+    )
+
+    @model_validator(mode="after")
+    def _each_once(self) -> CatalogDocument:
+        for what, names in (
+            ("services", [s.slug for s in self.services]),
+            ("subscribers", [s.email for s in self.subscribers]),
+            ("integrations", [i.name for i in self.integrations]),
+        ):
+            twice = sorted({name for name in names if names.count(name) > 1})
+            if twice:
+                raise ValueError(f"{what}: {', '.join(map(repr, twice))} is listed twice")
+        return self
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without base-60 numbers, so that ``end: 18:00`` is "18:00" and not 1080."""
+
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _INT,
+    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+_Loader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+
+
+def parse_document(text: str, *, where: str) -> CatalogDocument:
+    """Check a catalog document; CatalogError naming ``where`` and the field otherwise."""
+    try:
+        raw: Any = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as error:
+        raise CatalogError(f"{where} is not valid YAML: {error}") from None
+    if raw is not None and not isinstance(raw, dict):
+        raise CatalogError(f"{where}: expected a mapping with services, subscribers, integrations")
+    try:
+        return CatalogDocument.model_validate(raw or {})
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc']) or '(top)'}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        raise CatalogError(f"{where}: {problems}") from None
+
+
+def load_document(path: Path) -> CatalogDocument:
+    """Read and check a catalog file; CatalogError naming the file and the field otherwise."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise CatalogError(f"cannot read the catalog {path}: {error.strerror}") from None
+    return parse_document(text, where=str(path))
+
+
+def dump_document(document: Mapping[str, Any]) -> str:
+    """YAML for a document built by ``export`` (keys in the order given)."""
+    return yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True, width=100)
+
+
+def check_key(key: str, *, where: str) -> str:
+    """``key`` when it is a valid pre-shared integration key; CatalogError saying why otherwise."""
+    if len(key) < MIN_KEY_LENGTH or not _KEY_PATTERN.match(key):
+        raise CatalogError(
+            f"{where} must start with {KEY_PREFIX!r}, be at least {MIN_KEY_LENGTH} characters "
+            "long and contain only letters, digits, '-' and '_'"
+        )
+    return key
+
+
+def keys_from_env(
+    document: CatalogDocument, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The pre-shared keys the environment gives the document's integrations, by name."""
+    environ = os.environ if environ is None else environ
+    keys: dict[str, str] = {}
+    for integration in document.integrations:
+        if integration.key_env and environ.get(integration.key_env):
+            keys[integration.name] = check_key(
+                environ[integration.key_env], where=integration.key_env
+            )
+    return keys
