@@ -105,6 +105,20 @@ async def record(session: AsyncSession, incident_id: uuid.UUID, affected: list[A
     await insert_rows(session, rows(incident_id, affected))
 
 
+def wording_for(wording: dict[str, str] | None, level: str) -> str:
+    """The service's words for ``level``; failing that, for the nearest level it has words
+    for (the more severe one first: better to overstate a little than to play it down)."""
+    wording = wording or {}
+    if wording.get(level):
+        return wording[level]
+    rank = LEVELS.index(level) if level in LEVELS else 2
+    nearest = sorted(
+        (lvl for lvl in LEVELS[1:] if wording.get(lvl)),
+        key=lambda lvl: (abs(LEVELS.index(lvl) - rank), LEVELS.index(lvl) < rank),
+    )
+    return wording[nearest[0]] if nearest and level != "none" else ""
+
+
 def contract(affected: list[Affected]) -> list[AffectedService]:
     """The impacts as events carry them, with each service's wording for its level."""
     return [
@@ -113,7 +127,7 @@ def contract(affected: list[Affected]) -> list[AffectedService]:
             impact=cast(Impact, item.impact),
             components=list(item.components),
             via=item.via.slug if item.via else None,
-            wording=(item.service.impact_wording or {}).get(item.impact, ""),
+            wording=wording_for(item.service.impact_wording, item.impact),
         )
         for item in affected
     ]

@@ -79,7 +79,7 @@ async def _detail(session: AsyncSession, incident: Incident, response: Response)
                 impact=item.impact,
                 components=list(item.components),
                 via=item.via.slug if item.via else None,
-                wording=(item.service.impact_wording or {}).get(item.impact, ""),
+                wording=impacts.wording_for(item.service.impact_wording, item.impact),
             )
             for item in affected
         ],
