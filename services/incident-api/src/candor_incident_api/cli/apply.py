@@ -184,6 +184,12 @@ async def _apply_rules(
     report.add("routing rules", name, "changed" if have else "created", f"{len(want)} rules")
 
 
+def _held(integration: Mapping[str, Any], name: str) -> Any:
+    """What the server holds for a setting (an API without the field holds ``...``)."""
+    value = integration.get(name, ...)
+    return sorted(value) if name == "services" and isinstance(value, list) else value
+
+
 async def _revoke(client: httpx.AsyncClient, integration: Mapping[str, Any]) -> None:
     response = await client.delete(f"/v1/integrations/{integration['id']}")
     if response.status_code not in (204, 404):
@@ -196,6 +202,7 @@ async def _apply_integration(
     active: list[dict[str, Any]],
     *,
     key: str | None,
+    secret: str | None,
     replace_unknown_keys: bool,
     report: ApplyReport,
 ) -> None:
@@ -210,16 +217,17 @@ async def _apply_integration(
         keep = next((i for i in active if i["key_prefix"] == display_prefix(key)), None)
     elif active and not replace_unknown_keys:
         keep = active[0]
-    fields: dict[str, Any] = {"source": entry.source, "default_service": entry.default_service}
+    settings = entry.settings()
 
     if keep is None:
         integration_id = None
         if not report.dry_run:
-            body: dict[str, Any] = {"name": entry.name, **fields}
-            if entry.default_service is None:
-                del body["default_service"]
+            body: dict[str, Any] = {"name": entry.name, "source": entry.source, **settings}
+            body = {name: value for name, value in body.items() if value is not None}
             if key is not None:
                 body["key"] = key
+            if secret is not None:
+                body["signing_secret"] = secret
             created = expect(await client.post("/v1/integrations", json=body), what, 201)
             integration_id = created["id"]
             report.keys[entry.name] = created["key"]
@@ -243,10 +251,22 @@ async def _apply_integration(
 
     if key is not None:
         report.keys[entry.name] = key
-    differ = {name: value for name, value in fields.items() if keep.get(name) != value}
+    if keep.get("source") != entry.source:
+        raise CatalogError(
+            f"{what}: its source is {keep.get('source')!r} on the server and {entry.source!r} "
+            "in the file; a source cannot change: revoke the integration and apply again."
+        )
+    differ = {name: value for name, value in settings.items() if _held(keep, name) != value}
+    if secret is not None and not keep.get("signed", False):
+        differ["signing_secret"] = secret
     if differ:
         if not report.dry_run:
-            response = await client.patch(f"/v1/integrations/{keep['id']}", json=differ)
+            headers = (
+                {"If-Match": etag_of(keep["id"], keep["version"])} if "version" in keep else {}
+            )
+            response = await client.patch(
+                f"/v1/integrations/{keep['id']}", json=differ, headers=headers
+            )
             if response.status_code in (404, 405):
                 raise CatalogError(
                     f"{what}: its {', '.join(differ)} differs from the file and this API "
@@ -276,6 +296,7 @@ async def apply(
     client: httpx.AsyncClient,
     document: CatalogDocument,
     keys: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
     dry_run: bool = False,
     replace_unknown_keys: bool = False,
 ) -> ApplyReport:
@@ -285,9 +306,11 @@ async def apply(
     integration whose key prefix differs is replaced by one with that key. An integration
     without a known key is left as it is, unless ``replace_unknown_keys`` (the development
     launcher, which must print a working key): then it is replaced and its key returned.
+    ``secrets`` gives signing secrets by name, set on creation or on an unsigned integration.
     With ``dry_run`` nothing is written and the report says what would be.
     """
     keys = keys or {}
+    secrets = secrets or {}
     report = ApplyReport(dry_run=dry_run)
     by_slug = {entry.slug: entry for entry in document.services}
     order = in_dependency_order(
@@ -308,6 +331,7 @@ async def apply(
                 entry,
                 active.get(entry.name, []),
                 key=keys.get(entry.name),
+                secret=secrets.get(entry.name),
                 replace_unknown_keys=replace_unknown_keys,
                 report=report,
             )

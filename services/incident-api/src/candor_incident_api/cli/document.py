@@ -17,11 +17,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from candor_incident_api.catalog.schemas import SLUG_PATTERN, ServiceIn
-from candor_incident_api.integrations.keys import KEY_PREFIX, MIN_KEY_LENGTH
 from candor_incident_api.routing.schemas import RuleIn
 from candor_incident_api.subscribers.schemas import SubscriberIn
 
-_KEY_PATTERN = re.compile(rf"^{KEY_PREFIX}[A-Za-z0-9_-]+$")
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
@@ -38,21 +36,46 @@ class SubscriberEntry(SubscriberIn):
 
 
 class IntegrationEntry(BaseModel):
-    """A monitoring source of the file, matched by name among integrations not revoked."""
+    """A monitoring source of the file, matched by name among integrations not revoked.
+
+    Fields left out of the file are left as they are on the server (``source`` and ``name``
+    excepted); the key and the signing secret come from environment variables, never from
+    the file.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
     source: str = Field(min_length=1, max_length=32, examples=["alertmanager"])
     default_service: str | None = Field(default=None, pattern=SLUG_PATTERN)
+    services: list[str] | None = Field(
+        default=None, description="Further services it may post for (slugs)."
+    )
+    rate_limit_per_minute: int | None = Field(
+        default=None, ge=0, description="Requests a minute; null: the server's default."
+    )
     key_env: str | None = Field(
         default=None,
         pattern=_ENV_NAME,
         description="Environment variable holding a pre-shared key; unset: Candor makes one.",
     )
+    signing_secret_env: str | None = Field(
+        default=None,
+        pattern=_ENV_NAME,
+        description="Environment variable holding the HMAC signing secret, if requests are signed.",
+    )
     routing_rules: list[RuleIn] | None = Field(
         default=None, description="Replace the integration's rules; absent: leave them alone."
     )
+
+    def settings(self) -> dict[str, Any]:
+        """The API fields the file sets (``default_service`` always: absent means none)."""
+        fields: dict[str, Any] = {"default_service": self.default_service}
+        if "services" in self.model_fields_set and self.services is not None:
+            fields["services"] = sorted(set(self.services))
+        if "rate_limit_per_minute" in self.model_fields_set:
+            fields["rate_limit_per_minute"] = self.rate_limit_per_minute
+        return fields
 
 
 class CatalogDocument(BaseModel):
@@ -137,25 +160,38 @@ def dump_document(document: Mapping[str, Any]) -> str:
     return yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True, width=100)
 
 
-def check_key(key: str, *, where: str) -> str:
-    """``key`` when it is a valid pre-shared integration key; CatalogError saying why otherwise."""
-    if len(key) < MIN_KEY_LENGTH or not _KEY_PATTERN.match(key):
-        raise CatalogError(
-            f"{where} must start with {KEY_PREFIX!r}, be at least {MIN_KEY_LENGTH} characters "
-            "long and contain only letters, digits, '-' and '_'"
-        )
-    return key
-
-
 def keys_from_env(
     document: CatalogDocument, environ: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """The pre-shared keys the environment gives the document's integrations, by name."""
+    """The pre-shared keys the environment gives the document's integrations, by name.
+
+    Their form is checked by the API when an integration is created with one.
+    """
     environ = os.environ if environ is None else environ
-    keys: dict[str, str] = {}
+    return {
+        integration.name: environ[integration.key_env].strip()
+        for integration in document.integrations
+        if integration.key_env and environ.get(integration.key_env, "").strip()
+    }
+
+
+def secrets_from_env(
+    document: CatalogDocument, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The signing secrets the environment gives the document's integrations, by name.
+
+    A ``signing_secret_env`` naming an unset variable is an error: requests would go
+    unsigned while the file says they are signed.
+    """
+    environ = os.environ if environ is None else environ
+    found: dict[str, str] = {}
     for integration in document.integrations:
-        if integration.key_env and environ.get(integration.key_env):
-            keys[integration.name] = check_key(
-                environ[integration.key_env], where=integration.key_env
-            )
-    return keys
+        if integration.signing_secret_env:
+            value = environ.get(integration.signing_secret_env, "")
+            if not value:
+                raise CatalogError(
+                    f"integration {integration.name!r}: ${integration.signing_secret_env} "
+                    "(its signing_secret_env) is not set"
+                )
+            found[integration.name] = value
+    return found

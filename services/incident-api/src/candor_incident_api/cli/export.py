@@ -1,8 +1,8 @@
 """``candor export``: the catalog as a file that ``candor apply`` takes back unchanged.
 
 Defaults are left out so that the file reads like one written by hand. Integration keys
-cannot be exported (only their hashes are stored): an exported integration is matched by
-name on apply and keeps its key.
+and signing secrets cannot be exported (keys are stored only as hashes; secrets are never
+shown): an exported integration is matched by name on apply and keeps both.
 """
 
 from __future__ import annotations
@@ -88,6 +88,10 @@ async def export(client: httpx.AsyncClient) -> dict[str, Any]:
         entry = {"name": item["name"], "source": item["source"]}
         if item.get("default_service"):
             entry["default_service"] = item["default_service"]
+        if item.get("services"):
+            entry["services"] = sorted(item["services"])
+        if item.get("rate_limit_per_minute") is not None:
+            entry["rate_limit_per_minute"] = item["rate_limit_per_minute"]
         rules = expect(
             await client.get(f"/v1/integrations/{item['id']}/routing-rules"),
             f"routing rules of integration {item['name']!r}",

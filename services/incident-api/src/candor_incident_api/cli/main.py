@@ -19,6 +19,7 @@ from candor_incident_api.cli.document import (
     dump_document,
     keys_from_env,
     load_document,
+    secrets_from_env,
 )
 from candor_incident_api.cli.export import export
 from candor_incident_api.cli.http import expect, get_all, operator_client
@@ -116,9 +117,7 @@ def print_report(report: ApplyReport, *, source: str) -> None:
 
 @app.command("apply")
 def apply_command(
-    file: Annotated[
-        Path, typer.Option("--file", "-f", help="The catalog file (YAML).")
-    ],
+    file: Annotated[Path, typer.Option("--file", "-f", help="The catalog file (YAML).")],
     url: Url = DEFAULT_URL,
     token: Token = "",
     dry_run: Annotated[
@@ -134,12 +133,15 @@ def apply_command(
     try:
         document = load_document(file)
         keys = keys_from_env(document)
+        secrets = secrets_from_env(document)
     except CatalogError as error:
         raise _fail(str(error)) from None
     report = _run(
         url,
         token,
-        lambda client: apply(client=client, document=document, keys=keys, dry_run=dry_run),
+        lambda client: apply(
+            client=client, document=document, keys=keys, secrets=secrets, dry_run=dry_run
+        ),
     )
     print_report(report, source=str(file))
 
