@@ -72,7 +72,7 @@ async def test_wrong_missing_or_revoked_key_gets_401(
 ) -> None:
     async with small_api.client() as operator:
         key = await setup_email(operator)
-        integration = (await operator.get("/v1/integrations")).json()[0]
+        integration = (await operator.get("/v1/integrations")).json()["items"][0]
         other = await operator.post(
             "/v1/integrations", json={"name": "old", "source": "alertmanager"}
         )

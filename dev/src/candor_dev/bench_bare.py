@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from candor_incident_api.ingest.alertmanager import AlertmanagerPayload
+from candor_incident_api.ingest.sources.alertmanager import AlertmanagerPayload
 
 app = FastAPI()
 

@@ -19,7 +19,9 @@ from candor_incident_api.errors import install_error_handlers
 from candor_incident_api.incidents.broadcaster import Broadcaster
 from candor_incident_api.incidents.router import router as incidents_router
 from candor_incident_api.ingest.auth import IntegrationKeys
+from candor_incident_api.ingest.guard import RateLimiter
 from candor_incident_api.ingest.router import router as ingest_router
+from candor_incident_api.ingest.sns import SnsVerifier
 from candor_incident_api.ingest.writer import IngestWriter
 from candor_incident_api.integrations.router import router as integrations_router
 from candor_incident_api.models import OutboxRecord
@@ -129,6 +131,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         check = app.state.database_ready
         return bool(await check())
 
+    app.state.ingest_limits = RateLimiter(default_per_minute=settings.ingest_rate_limit_per_minute)
+    app.state.sns = SnsVerifier(host_pattern=settings.sns_cert_host_pattern)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.include_router(ingest_router)

@@ -27,6 +27,22 @@ class ApiSettings(CandorSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="Where users and operators reach the API."
     )
+    ingest_rate_limit_per_minute: int = Field(
+        default=60_000,
+        ge=0,
+        le=10_000_000,
+        description=(
+            "Requests a minute an integration may post when it sets no rate_limit_per_minute "
+            "of its own (429 with Retry-After past it; per process); 0: unlimited."
+        ),
+    )
+    sns_cert_host_pattern: str = Field(
+        default=r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$",
+        description=(
+            "Regular expression the host of an SNS SigningCertURL and SubscribeURL must match "
+            "(always over https). Change it only to test with a certificate of your own."
+        ),
+    )
 
 
 @lru_cache

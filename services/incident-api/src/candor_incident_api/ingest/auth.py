@@ -1,4 +1,4 @@
-"""Who is posting alerts: the integration behind the bearer key, cached briefly."""
+"""Who is posting alerts: the integration behind the key, cached briefly."""
 
 from __future__ import annotations
 
@@ -22,13 +22,15 @@ class IngestCaller:
     """Slugs of the services it may post for besides the default (routing rules add theirs)."""
     signing_secret: str | None = None
     rate_limit_per_minute: int | None = None
+    """None: the server's default (``CANDOR_INGEST_RATE_LIMIT_PER_MINUTE``); 0: unlimited."""
 
 
 class IntegrationKeys:
     """Resolves integration keys, remembering answers for ``ttl`` seconds.
 
-    A revoked key is refused at the latest ``ttl`` seconds after the revocation; in return
-    a busy monitoring source costs one query per ``ttl``, not one per request.
+    A revoked key is refused, and a changed integration (allowed services, signing secret,
+    rate limit) takes effect, at the latest ``ttl`` seconds after the change; in return a busy
+    monitoring source costs one lookup per ``ttl``, not one per request.
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, ttl: float = 5.0) -> None:
@@ -48,14 +50,22 @@ class IntegrationKeys:
             if integration is None:
                 self._cache.pop(key_hash, None)
                 return None
+            allowed = await repository.service_slugs(session, [integration.id])
             caller = IngestCaller(
                 integration_id=integration.id,
                 source=integration.source,
                 default_service=(
                     integration.default_service.slug if integration.default_service else None
                 ),
+                allowed_services=frozenset(allowed[integration.id]),
+                signing_secret=integration.signing_secret,
+                rate_limit_per_minute=integration.rate_limit_per_minute,
             )
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[key_hash] = (now + self._ttl, caller)
         return caller
+
+    def forget(self) -> None:
+        """Drop every remembered answer (after a change made in this process)."""
+        self._cache.clear()

@@ -1,7 +1,9 @@
 """Integration keys: random, recognisable by their prefix, stored only as a hash.
 
-Keys carry 256 bits of randomness, so a plain SHA-256 is enough to store them: there is no
-low-entropy secret for a slow hash to protect, and lookups stay one indexed query.
+Generated keys carry 256 bits of randomness, so a plain SHA-256 is enough to store them:
+there is no low-entropy secret for a slow hash to protect, and lookups stay one indexed
+query. An imported key (a PagerDuty routing key, a key kept in a secret store) must be at
+least :data:`MIN_IMPORTED_KEY_LENGTH` characters; it is stored the same way.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ import secrets
 
 KEY_PREFIX = "cndr_ik_"
 MIN_KEY_LENGTH = 32
+"""The shortest key the example catalog's ``key_env`` accepts (``cndr_ik_`` keys)."""
+MIN_IMPORTED_KEY_LENGTH = 20
+IMPORTED_KEY_PATTERN = r"^[\x21-\x7e]+$"
+"""Printable ASCII without spaces: what fits in a header, a URL parameter or a JSON string."""
 
 
 def new_key() -> str:
@@ -24,5 +30,11 @@ def hash_key(key: str) -> str:
 
 
 def display_prefix(key: str) -> str:
-    """The first characters of a key, shown so that operators can recognise it."""
-    return key[: len(KEY_PREFIX) + 4]
+    """The first characters of a key, shown so that operators can recognise it.
+
+    Candor's own keys show their prefix and 4 random characters; imported keys only their
+    first 4 characters, since they may be short.
+    """
+    if key.startswith(KEY_PREFIX):
+        return key[: len(KEY_PREFIX) + 4]
+    return key[:4]
