@@ -237,7 +237,7 @@ async def test_an_outage_shows_on_every_service_that_depends_on_it(
     incident = (await operator.get(f"/v1/incidents/{incident_id}")).json()
     impacts = {i["service"]: i for i in incident["impacts"]}
     assert set(impacts) == {"network", "email", "webmail"}
-    assert impacts["network"]["impact"] == "critical"
+    assert impacts["network"]["impact"] == "major"
     assert impacts["network"]["components"] == ["core"]
     assert (impacts["email"]["impact"], impacts["email"]["via"]) == ("minor", "network")
     assert impacts["email"]["wording"] == "Email may be slow to arrive."

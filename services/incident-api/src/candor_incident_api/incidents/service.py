@@ -27,7 +27,6 @@ from candor_shared.contract import CloudEvent
 from candor_shared.ids import uuid7
 
 _MINOR_SEVERITIES = frozenset({"warning", "warn", "minor", "low", "info", "informational"})
-_CRITICAL_SEVERITIES = frozenset({"critical", "crit", "fatal", "emergency", "disaster", "sev1"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +41,12 @@ class RoutedAlert:
 
 
 def impact_of(severity: str) -> str:
-    """The impact an alert's severity suggests until an operator says otherwise."""
-    level = severity.lower()
-    if level in _MINOR_SEVERITIES:
-        return "minor"
-    return "critical" if level in _CRITICAL_SEVERITIES else "major"
+    """The impact an alert's severity suggests until an operator says otherwise.
+
+    Never ``critical``: a monitoring severity says how urgent the alert is for operators,
+    not that users cannot work at all; only an operator declares that.
+    """
+    return "minor" if severity.lower() in _MINOR_SEVERITIES else "major"
 
 
 @dataclass(frozen=True, slots=True)
