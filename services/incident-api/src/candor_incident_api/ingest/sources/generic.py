@@ -34,7 +34,7 @@ EXAMPLE_FIRING: dict[str, Any] = {
             "severity": "critical",
             "summary": "Outgoing mail is not being delivered",
             "labels": {"host": "mx1.example.org", "trigger": "Mail queue > 500"},
-            "starts_at": "2026-11-23T09:58:00Z",
+            "starts_at": "2025-11-24T09:58:00Z",
         }
     ]
 }
@@ -43,7 +43,7 @@ EXAMPLE_RESOLVED: dict[str, Any] = {
     "status": "resolved",
     "service": "email",
     "summary": "Outgoing mail is not being delivered",
-    "ends_at": "2026-11-23T10:20:00Z",
+    "ends_at": "2025-11-24T10:20:00Z",
 }
 
 

@@ -1,0 +1,1 @@
+"""Helpers of the intake adapter tests (``tests/incident_api/test_sources_*.py``)."""
