@@ -15,7 +15,7 @@ from candor_incident_api import catalog, incidents, ingest, integrations, subscr
 from candor_incident_api.bodylimit import BodySizeLimit
 from candor_incident_api.catalog.router import router as catalog_router
 from candor_incident_api.dependencies import AppState
-from candor_incident_api.errors import install_error_handlers
+from candor_incident_api.errors import document_problems, install_error_handlers
 from candor_incident_api.incidents.broadcaster import Broadcaster
 from candor_incident_api.incidents.router import router as incidents_router
 from candor_incident_api.ingest.auth import IntegrationKeys
@@ -135,6 +135,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.sns = SnsVerifier(host_pattern=settings.sns_cert_host_pattern)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
+    document_problems(app)
     app.include_router(ingest_router)
     app.include_router(incidents_router)
     app.include_router(catalog_router)

@@ -129,3 +129,60 @@ def install_error_handlers(app: FastAPI) -> None:
             "A dependency is not reachable; nothing was recorded. Retry shortly.",
             headers={"Retry-After": "5"},
         )
+
+
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["title", "status"],
+}
+
+# Answers any operation may give, whatever it does.
+_COMMON_PROBLEMS: dict[str, str] = {
+    "400": "Malformed request, e.g. a cursor this API did not hand out.",
+    "401": "Missing or invalid credentials.",
+    "403": "The credentials do not allow this.",
+    "404": "No such thing.",
+    "405": "The path does not take this method.",
+    "413": "The body is larger than CANDOR_MAX_BODY_BYTES.",
+    "422": "The request is malformed; `detail` names the field.",
+    "503": "The database is unreachable; retry after `Retry-After` seconds.",
+}
+
+
+def document_problems(app: FastAPI) -> None:
+    """Add the problem answers every operation can give to the OpenAPI document, with the
+    ``application/problem+json`` body they really have (operations keep their own words)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+            _PROBLEM_SCHEMA
+        )
+        content = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for path_item in document.get("paths", {}).values():
+            for operation in path_item.values():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                responses = operation["responses"]
+                for status, description in _COMMON_PROBLEMS.items():
+                    responses.setdefault(status, {"description": description})
+                for status, response in responses.items():
+                    # FastAPI documents its own 422 body; ours is a problem. Operations that
+                    # answer errors in a source's own format (PagerDuty) say so themselves.
+                    if status[0] in "45" and ("content" not in response or status == "422"):
+                        response["content"] = content
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
