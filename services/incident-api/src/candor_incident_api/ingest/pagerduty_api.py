@@ -60,9 +60,13 @@ def _from_validation(exc: RequestValidationError) -> Response:
                 errors=["JSON parse error"],
             ),
         )
-    return invalid_event(
-        [f"'{_field(error.get('loc', ()))}': {error.get('msg', 'invalid')}" for error in errors]
-    )
+    return invalid_event([_described(error) for error in errors])
+
+
+def _described(error: Any) -> str:
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    field = _field(error.get("loc", ()))
+    return message if field == "event" else f"'{field}': {message}"
 
 
 def _from_api_error(exc: ApiError) -> Response:

@@ -1,0 +1,112 @@
+"""PagerDuty Events API v2: ``/v2/enqueue`` and ``/v1/ingest/pagerduty`` answer as PagerDuty
+does, refusals included, so that any PagerDuty client can point at Candor unchanged."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.incident_api.helpers import row_counts
+from tests.incident_api.payloads import pagerduty
+from tests.incident_api.sources.helpers import ensure_service, incident, new_integration, post
+
+INVALID = {"status": "invalid event", "message": "Event object is invalid"}
+
+
+@pytest.mark.parametrize("path", ["/v2/enqueue", "/v1/ingest/pagerduty"])
+async def test_trigger_without_dedup_key_gets_one_generated_and_returned(
+    api: Any, operator: httpx.AsyncClient, path: str
+) -> None:
+    await new_integration(operator, "pagerduty", key=pagerduty.ROUTING_KEY)
+
+    first = await post(api, path, pagerduty.trigger_without_dedup_key())
+    second = await post(api, path, pagerduty.trigger_without_dedup_key())
+
+    assert first.status_code == 202
+    assert first.headers["content-type"] == "application/json"
+    body = first.json()
+    assert set(body) == {"status", "message", "dedup_key"}
+    assert (body["status"], body["message"]) == ("success", "Event processed")
+    uuid.UUID(body["dedup_key"])
+    # As in PagerDuty, a trigger without a key is always a new alert.
+    assert second.json()["dedup_key"] != body["dedup_key"]
+    items = (await operator.get("/v1/incidents")).json()["items"]
+    assert len(items) == 1
+    assert len((await incident(operator, items[0]["id"]))["alerts"]) == 2
+
+    for key in (body["dedup_key"], second.json()["dedup_key"]):
+        resolved = await post(api, path, pagerduty.resolve(key))
+        assert resolved.json() == {
+            "status": "success",
+            "message": "Event processed",
+            "dedup_key": key,
+        }
+    assert (await incident(operator, items[0]["id"]))["status"] == "resolved"
+
+
+@pytest.mark.parametrize("path", ["/v2/enqueue", "/v1/ingest/pagerduty"])
+async def test_refusals_are_pagerdutys(api: Any, operator: httpx.AsyncClient, path: str) -> None:
+    await new_integration(operator, "pagerduty", key=pagerduty.ROUTING_KEY)
+    no_severity = pagerduty.trigger()
+    del no_severity["payload"]["severity"]
+    bad_action = {**pagerduty.trigger(), "event_action": "explode"}
+    no_payload = pagerduty.trigger()
+    del no_payload["payload"]
+    no_key_to_resolve = pagerduty.resolve()
+    del no_key_to_resolve["dedup_key"]
+    cases: list[tuple[Any, str]] = [
+        (no_severity, "'payload.severity'"),
+        (bad_action, "'event_action'"),
+        (no_payload, "payload"),
+        (no_key_to_resolve, "dedup_key"),
+        ({**pagerduty.trigger(), "routing_key": "x" * 32}, "Invalid routing key"),
+        ({**pagerduty.trigger(), "routing_key": ""}, "'routing_key'"),
+        ([pagerduty.trigger()], "'routing_key'"),
+    ]
+
+    for payload, named in cases:
+        response = await post(api, path, payload)
+        assert response.status_code == 400, (named, response.text)
+        body = response.json()
+        assert {k: body[k] for k in ("status", "message")} == INVALID, body
+        assert any(named in error for error in body["errors"]), (named, body)
+
+    not_json = await post(api, path, b"{not json")
+    assert not_json.status_code == 400
+    assert not_json.json() == {
+        "status": "Unrecognized object",
+        "message": "Event object format is unrecognized",
+        "errors": ["JSON parse error"],
+    }
+    assert (await row_counts(api))["alerts"] == 0
+
+
+async def test_a_key_of_another_source_is_an_invalid_routing_key(
+    api: Any, operator: httpx.AsyncClient
+) -> None:
+    other = (await new_integration(operator, "generic"))["key"]
+
+    response = await post(api, "/v2/enqueue", {**pagerduty.trigger(), "routing_key": other})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["Invalid routing key"]
+
+
+async def test_resolve_follows_the_service_its_trigger_named(
+    api: Any, operator: httpx.AsyncClient
+) -> None:
+    await ensure_service(operator, "payroll", "Payroll")
+    await new_integration(operator, "pagerduty", key=pagerduty.ROUTING_KEY, services=["payroll"])
+    trigger = pagerduty.trigger()
+    trigger["payload"]["custom_details"]["service"] = "payroll"
+
+    fired = await post(api, "/v2/enqueue", trigger)
+    resolved = await post(api, "/v2/enqueue", pagerduty.resolve())
+
+    assert fired.status_code == resolved.status_code == 202
+    (item,) = (await operator.get("/v1/incidents")).json()["items"]
+    assert item["service"] == "payroll"
+    assert item["status"] == "resolved"
