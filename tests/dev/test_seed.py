@@ -21,7 +21,9 @@ FIXED_KEY = "cndr_ik_fixed-for-tests_0123456789abcdef"
 async def active_demo_integrations(operator: httpx.AsyncClient) -> list[dict[str, Any]]:
     response = await operator.get("/v1/integrations")
     assert response.status_code == 200
-    return [i for i in response.json() if i["name"] == DEMO and i["revoked_at"] is None]
+    body = response.json()
+    items = body["items"] if isinstance(body, dict) else body
+    return [i for i in items if i["name"] == DEMO and i["revoked_at"] is None]
 
 
 def test_the_example_catalog_has_what_make_run_promises() -> None:

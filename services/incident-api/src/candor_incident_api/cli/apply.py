@@ -22,8 +22,7 @@ from candor_incident_api.cli.document import (
     IntegrationEntry,
     ServiceEntry,
 )
-from candor_incident_api.cli.http import expect, get_all, refusal
-from candor_incident_api.concurrency import etag_of
+from candor_incident_api.cli.http import entity_tag, expect, get_all, refusal
 from candor_incident_api.integrations.keys import display_prefix
 from candor_incident_api.routing.schemas import RuleIn
 
@@ -104,13 +103,14 @@ async def _apply_service(
         report.add("service", entry.slug, "created")
         return
     have = ServiceOut.model_validate(expect(found, what, 200))
+    etag = found.headers.get("etag") or entity_tag(have.id, have.version)
     theirs, ours = canonical(spec_of(have)), canonical(entry)
     differ = [name for name in ours if ours[name] != theirs[name]]
     if not differ:
         report.add("service", entry.slug, "unchanged")
         return
     if not report.dry_run:
-        headers = {"If-Match": etag_of(have.id, have.version)}
+        headers = {"If-Match": etag}
         expect(await client.put(path, json=body, headers=headers), what, 200)
     report.add("service", entry.slug, "changed", ", ".join(differ))
 
@@ -262,7 +262,7 @@ async def _apply_integration(
     if differ:
         if not report.dry_run:
             headers = (
-                {"If-Match": etag_of(keep["id"], keep["version"])} if "version" in keep else {}
+                {"If-Match": entity_tag(keep["id"], keep["version"])} if "version" in keep else {}
             )
             response = await client.patch(
                 f"/v1/integrations/{keep['id']}", json=differ, headers=headers
@@ -320,7 +320,9 @@ async def apply(
         await _apply_service(client, by_slug[slug], report)
     await _apply_subscribers(client, document, report)
     if document.integrations:
-        listed = await get_all(client, "/v1/integrations", what="listing integrations")
+        listed = await get_all(
+            client, "/v1/integrations", what="listing integrations", params={"revoked": "false"}
+        )
         active: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for item in listed:
             if item.get("revoked_at") is None:

@@ -18,6 +18,14 @@ def operator_client(api_url: str, token: str, *, timeout: float = 30.0) -> httpx
     )
 
 
+def entity_tag(entity_id: object, version: int) -> str:
+    """The ETag the API gives one version of an entity (``concurrency.etag_of``).
+
+    Written out here so that the CLI starts without importing the server's modules.
+    """
+    return f'W/"{entity_id}-{version}"'
+
+
 def refusal(response: httpx.Response, what: str) -> CatalogError:
     """The API's answer as one line: what was being done, the status and the problem's detail."""
     try:

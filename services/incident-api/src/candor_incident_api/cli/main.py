@@ -87,7 +87,8 @@ def print_report(report: ApplyReport, *, source: str) -> None:
     for change in report.changes:
         verb = _VERBS[change.action][1 if report.dry_run else 0]
         detail = f" ({change.detail})" if change.detail and change.action != "unchanged" else ""
-        typer.echo(f"{change.kind} {change.name}: {verb}{detail}")
+        label = "routing rules of" if change.kind == "routing rules" else change.kind
+        typer.echo(f"{label} {change.name}: {verb}{detail}")
         if change.kind == "integration" and change.name in report.new_keys:
             typer.echo(f"  key: {report.new_keys[change.name]}  (shown once: store it now)")
     if report.revoked:
