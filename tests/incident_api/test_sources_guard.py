@@ -218,7 +218,8 @@ def test_bucket_allows_its_limit_then_says_when_to_retry(limit: int, burst: int)
     assert len(allowed) == min(burst, limit)
     if burst > limit:
         wait = results[-1]
-        assert wait is not None and wait >= 1
+        assert wait is not None
+        assert wait >= 1
         clock[0] += wait
         assert limiter.retry_after(integration, None) is None
     assert limiter.retry_after(uuid.uuid4(), 0) is None
