@@ -24,6 +24,13 @@ class ApiSettings(CandorSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, le=64 * 1_048_576, description="Largest request body (413)."
     )
+    maintenance_poll_seconds: float = Field(
+        default=15,
+        gt=0,
+        le=3600,
+        description="Longest pause of the maintenance scheduler between looks for windows to "
+        "start or complete; it also wakes at the next due time and when a window changes.",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="Where users and operators reach the API."
     )
