@@ -24,6 +24,8 @@ from candor_incident_api.ingest.router import router as ingest_router
 from candor_incident_api.ingest.sns import SnsVerifier
 from candor_incident_api.ingest.writer import IngestWriter
 from candor_incident_api.integrations.router import router as integrations_router
+from candor_incident_api.maintenance.router import router as maintenance_router
+from candor_incident_api.maintenance.scheduler import MaintenanceScheduler
 from candor_incident_api.models import OutboxRecord
 from candor_incident_api.routing.router import router as routing_router
 from candor_incident_api.routing.table import RoutingTable
@@ -56,6 +58,7 @@ TAGS = [
     {"name": "catalog", "description": "The services users depend on."},
     {"name": "subscribers", "description": "Who is told about which services."},
     {"name": "integrations", "description": "Monitoring sources and their keys."},
+    {"name": "maintenance", "description": "Planned work, announced ahead."},
     {"name": "operations", "description": "Health, readiness and metrics."},
 ]
 
@@ -103,9 +106,13 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         broadcaster = Broadcaster(sessions=sessions, relay=relay)
         app.state.broadcaster = broadcaster
         app.state.database_ready = database_check(engine)
+        app.state.maintenance_scheduler = MaintenanceScheduler(
+            sessions=sessions, relay=relay, poll_seconds=settings.maintenance_poll_seconds
+        )
         tasks = [
             asyncio.create_task(relay.run(), name="outbox-relay"),
             asyncio.create_task(writer.run(), name="ingest-writer"),
+            asyncio.create_task(app.state.maintenance_scheduler.run(), name="maintenance"),
             asyncio.create_task(broadcaster.run(), name="incident-broadcaster"),
         ]
         log.info("api.started", port=settings.api_port)
@@ -141,6 +148,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(catalog_router)
     app.include_router(subscribers_router)
     app.include_router(integrations_router)
+    app.include_router(maintenance_router)
     app.include_router(routing_router)
     app.include_router(health_router({"database": database_ready}))
     return app

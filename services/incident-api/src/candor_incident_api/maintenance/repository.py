@@ -54,7 +54,7 @@ async def active_for(
         .where(MaintenanceService.service_id.in_(ids), _in_effect(at))
     )
     found: dict[uuid.UUID, MaintenanceWindow] = {}
-    for service_id, window in (await session.execute(query)).tuples():
+    for service_id, window in await session.execute(query):
         current = found.get(service_id)
         if current is None or (IMPACT_RANK[window.impact], window.ends_at) > (
             IMPACT_RANK[current.impact],
@@ -87,7 +87,7 @@ async def services_of(
         .where(MaintenanceService.window_id.in_(window_ids))
         .order_by(Service.slug)
     )
-    for window_id, service in (await session.execute(query)).tuples():
+    for window_id, service in await session.execute(query):
         found[window_id].append(service)
     return found
 
