@@ -215,6 +215,8 @@ async def test_bad_fields_are_422(operator: httpx.AsyncClient) -> None:
     cases: list[dict[str, Any]] = [
         {"name": "X", "agreement": {"availability_percent": 150}},
         {"name": "X", "agreement": {"sla": 1}},
+        {"name": "X", "agreement": {"business_hours": {"timezone": "Mars/Olympus"}}},
+        {"name": "X", "agreement": {"business_hours": {"start": "08:00:00+01:00"}}},
         {"name": "X", "impact_wording": {"catastrophic": "Oh no"}},
         {"name": "X", "notification_delay_seconds": -1},
         {"name": "X", "owners": [""]},

@@ -24,8 +24,14 @@ class BusinessHours(BaseModel):
 
     timezone: str = Field(default="UTC", examples=["Europe/Berlin"])
     days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
-    start: time = Field(default=time(8, 0), examples=["08:00"])
-    end: time = Field(default=time(18, 0), examples=["18:00"])
+    # Wall-clock times in ``timezone``, without an offset: JSON Schema's "time" format
+    # demands one, so the schema names RFC 3339's "partial-time" instead.
+    start: time = Field(
+        default=time(8, 0), examples=["08:00"], json_schema_extra={"format": "partial-time"}
+    )
+    end: time = Field(
+        default=time(18, 0), examples=["18:00"], json_schema_extra={"format": "partial-time"}
+    )
 
 
 class AgreementTerms(BaseModel):

@@ -8,6 +8,7 @@ compares. ``canonical`` is the one definition of "the same content" for all thre
 from __future__ import annotations
 
 import uuid
+import zoneinfo
 from datetime import datetime
 from typing import Any, Literal
 
@@ -136,6 +137,25 @@ class ServiceSpec(BaseModel):
         if len(set(cleaned)) != len(cleaned):
             raise ValueError("an owner is listed twice")
         return cleaned
+
+    @field_validator("agreement")
+    @classmethod
+    def _checkable_hours(cls, agreement: AgreementTerms | None) -> AgreementTerms | None:
+        hours = agreement.business_hours if agreement else None
+        if hours is None:
+            return agreement
+        try:
+            zoneinfo.ZoneInfo(hours.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "business_hours.timezone: not an IANA timezone name such as Europe/Paris"
+            ) from None
+        if hours.start.tzinfo is not None or hours.end.tzinfo is not None:
+            raise ValueError(
+                "business_hours: give wall-clock times like 08:00, without an offset; "
+                "the timezone field says where"
+            )
+        return agreement
 
     @field_validator("impact_wording")
     @classmethod
