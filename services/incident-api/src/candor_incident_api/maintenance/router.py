@@ -123,7 +123,14 @@ async def schedule_window(
     return _out(window, services)
 
 
-@router.get("", summary="List maintenance windows, newest first", responses=_READ_ERRORS)
+@router.get(
+    "",
+    summary="List maintenance windows, newest first",
+    responses={
+        400: {"description": "The cursor is not one this API handed out."},
+        401: _READ_ERRORS[401],
+    },
+)
 async def list_windows(
     session: SessionDep,
     _: ViewerDep,
