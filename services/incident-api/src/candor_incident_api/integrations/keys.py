@@ -19,9 +19,9 @@ IMPORTED_KEY_PATTERN = r"^[\x21-\x7e]+$"
 """Printable ASCII without spaces: what fits in a header, a URL parameter or a JSON string."""
 
 
-def new_key() -> str:
-    """A fresh integration key."""
-    return KEY_PREFIX + secrets.token_urlsafe(32)
+def new_key(prefix: str = KEY_PREFIX) -> str:
+    """A fresh key: ``prefix`` (an integration key's by default) and 256 random bits."""
+    return prefix + secrets.token_urlsafe(32)
 
 
 def hash_key(key: str) -> str:
@@ -29,12 +29,12 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def display_prefix(key: str) -> str:
+def display_prefix(key: str, prefix: str = KEY_PREFIX) -> str:
     """The first characters of a key, shown so that operators can recognise it.
 
     Candor's own keys show their prefix and 4 random characters; imported keys only their
     first 4 characters, since they may be short.
     """
-    if key.startswith(KEY_PREFIX):
-        return key[: len(KEY_PREFIX) + 4]
+    if key.startswith(prefix):
+        return key[: len(prefix) + 4]
     return key[:4]
