@@ -50,6 +50,15 @@ class ApiSettings(CandorSettings):
             "(always over https). Change it only to test with a certificate of your own."
         ),
     )
+    idempotency_ttl_hours: int = Field(
+        default=24,
+        ge=1,
+        le=24 * 30,
+        description=(
+            "How long the answer to a POST with an Idempotency-Key is kept for retries; "
+            "older records are pruned and the key may then be used again."
+        ),
+    )
 
 
 @lru_cache
