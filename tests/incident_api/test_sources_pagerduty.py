@@ -3,6 +3,7 @@ does, refusals included, so that any PagerDuty client can point at Candor unchan
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -110,3 +111,22 @@ async def test_resolve_follows_the_service_its_trigger_named(
     (item,) = (await operator.get("/v1/incidents")).json()["items"]
     assert item["service"] == "payroll"
     assert item["status"] == "resolved"
+
+
+async def test_details_no_database_can_store_are_dropped_not_fatal(
+    api: Any, operator: httpx.AsyncClient
+) -> None:
+    await new_integration(operator, "pagerduty", key=pagerduty.ROUTING_KEY)
+    raw = (
+        json.dumps(pagerduty.trigger())
+        .replace('"1%"', '"1%\\u0000 and \\ud800"')
+        .replace('"ping time"', '"ping\\u0000time"')
+    )
+
+    response = await post(api, "/v2/enqueue", raw)
+
+    assert response.status_code == 202, response.text
+    (item,) = (await operator.get("/v1/incidents")).json()["items"]
+    labels = (await incident(operator, item["id"]))["alerts"][0]["labels"]
+    assert labels["free space"] == "1% and ?"
+    assert labels["pingtime"] == "1500ms"

@@ -69,7 +69,10 @@ def required_utc(value: datetime) -> datetime:
 def as_label(value: Any) -> str:
     """A label value from any JSON value: strings as they are, the rest as compact JSON."""
     text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
-    return text.replace("\x00", "")[:MAX_VALUE_LENGTH]
+    # Free-form JSON values were not validated as text: drop what no database can store
+    # (NUL, lone surrogates) rather than fail the alert for a detail.
+    text = text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    return text[:MAX_VALUE_LENGTH]
 
 
 def labels_from(*sources: Mapping[str, Any]) -> Labels:
@@ -81,7 +84,7 @@ def labels_from(*sources: Mapping[str, Any]) -> Labels:
     labels: Labels = {}
     for source in sources:
         for key, value in source.items():
-            key = key.replace("\x00", "")
+            key = as_label(key)
             if value is None or not key or len(key) > MAX_KEY_LENGTH:
                 continue
             if key not in labels and len(labels) >= MAX_LABELS:
