@@ -4,6 +4,7 @@ delay, impact through dependencies, and a storm that stays one incident per serv
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -289,3 +290,38 @@ async def test_a_storm_of_5000_alerts_stays_one_incident_per_service(
     assert fired == 200
     assert all(i["firing_alerts"] > 0 for i in listed)
     assert sum(i["firing_alerts"] for i in listed) == 200
+
+
+async def test_alerts_during_announced_maintenance_are_recorded_not_broadcast(
+    api: Any, operator: httpx.AsyncClient, broker: str, topic_prefix: str
+) -> None:
+    await _service(operator, "email")
+    key = await setup_email(operator)
+    now = datetime.now(UTC)
+    window = await operator.post(
+        "/v1/maintenance",
+        json={
+            "title": "Mail server upgrade",
+            "services": ["email"],
+            "starts_at": now.isoformat(),
+            "ends_at": (now + timedelta(hours=2)).isoformat(),
+        },
+    )
+    assert window.status_code == 201, window.text
+    # It starts now: in effect whether or not the scheduler has marked it started yet.
+
+    incident_id = (await post_alert(api, key, alertmanager())).json()["incidents"][0]
+
+    incident = (await operator.get(f"/v1/incidents/{incident_id}")).json()
+    assert incident["broadcast"] is False
+    assert datetime.fromisoformat(incident["notify_at"]) == datetime.fromisoformat(
+        window.json()["ends_at"]
+    )
+    kinds = [
+        e["kind"]
+        for e in (await operator.get(f"/v1/incidents/{incident_id}/timeline")).json()["items"]
+    ]
+    assert "maintenance" in kinds
+    # Published: the alert (measured facts), not an opened incident.
+    events = await read_events(broker, f"{topic_prefix}{INCIDENTS}", count=2, timeout=3)
+    assert [type(e.data) for e in events] == [AlertFired]
