@@ -414,3 +414,27 @@ async def test_dependents_of_walks_the_chain_once_each_and_respects_components(
     assert from_ldap == []
     assert [s.slug for s, _ in from_sso] == ["wiki"]
     assert list(components) == ["sso", "ldap"]
+
+
+async def test_viewers_read_and_only_admins_write(
+    api: RunningApi, operator: httpx.AsyncClient
+) -> None:
+    await put(operator, "vpn", {"name": "VPN"})
+    tokens = {}
+    for role in ("viewer", "operator"):
+        issued = await operator.post("/v1/tokens", json={"name": f"a {role}", "role": role})
+        assert issued.status_code == 201, issued.text
+        tokens[role] = issued.json()["token"]
+
+    for role, token in tokens.items():
+        async with api.client(token=token) as client:
+            assert (await client.get("/v1/services")).status_code == 200, role
+            assert (await client.get("/v1/services/vpn")).status_code == 200, role
+            writes = [
+                await client.post("/v1/services", json={"slug": "x", "name": "X"}),
+                await client.put("/v1/services/vpn", json={"name": "Remote access"}),
+                await client.patch("/v1/services/vpn", json={"name": "Remote access"}),
+                await client.delete("/v1/services/vpn"),
+            ]
+            assert [w.status_code for w in writes] == [403] * 4, role
+    assert (await operator.get("/v1/services/vpn")).json()["name"] == "VPN"
