@@ -148,6 +148,8 @@ async def test_get_has_an_etag_and_a_stale_if_match_is_refused(
     assert stale.status_code == 412
     assert stale_put.status_code == 412
     assert stale.headers["etag"] == changed.headers["etag"]
+    stale_delete = await operator.delete("/v1/services/vpn", headers={"If-Match": etag})
+    assert stale_delete.status_code == 412
     assert (await operator.get("/v1/services/vpn")).json()["name"] == "VPN"
 
 
@@ -241,12 +243,14 @@ async def test_list_filters_by_text_and_pages(operator: httpx.AsyncClient) -> No
         await put(operator, slug, {"name": name})
 
     mail = (await operator.get("/v1/services", params={"q": "MAIL"})).json()
+    wildcard = (await operator.get("/v1/services", params={"q": "%"})).json()
     first = (await operator.get("/v1/services", params={"limit": 3})).json()
     rest = (
         await operator.get("/v1/services", params={"limit": 3, "cursor": first["next_cursor"]})
     ).json()
 
     assert [s["slug"] for s in mail["items"]] == ["email", "webmail"]
+    assert wildcard["items"] == []
     assert [s["slug"] for s in first["items"] + rest["items"]] == [
         "email",
         "vpn",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from candor_incident_api.catalog.models import Component, Dependency, Service
 
+
 async def get_by_slug(session: AsyncSession, slug: str) -> Service | None:
     """The service with this slug, if any."""
     return await session.scalar(select(Service).where(Service.slug == slug))
@@ -37,12 +38,13 @@ async def list_page(
     if after is not None:
         query = query.where(Service.id > after)
     if q:
-        pattern = f"%{q.lower()}%"
+        text_ = q.lower()
         query = query.where(
             or_(
-                func.lower(Service.slug).like(pattern),
-                func.lower(Service.name).like(pattern),
-                func.lower(Service.description).like(pattern),
+                *(
+                    func.lower(column).contains(text_, autoescape=True)
+                    for column in (Service.slug, Service.name, Service.description)
+                )
             )
         )
     return list((await session.scalars(query)).all())
