@@ -3,9 +3,11 @@ cycles refused, deletion only without history, and the events each change publis
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
+import pytest
 
 from candor_incident_api.catalog import repository
 from candor_shared.contract import ServiceDeleted, ServiceUpserted, SubscriberUpserted
@@ -442,3 +444,21 @@ async def test_viewers_read_and_only_admins_write(
             ]
             assert [w.status_code for w in writes] == [403] * 4, role
     assert (await operator.get("/v1/services/vpn")).json()["name"] == "VPN"
+
+
+async def test_two_racing_edits_cannot_make_a_cycle(
+    operator: httpx.AsyncClient, databases: Any
+) -> None:
+    if not databases.is_postgres:
+        pytest.skip("writers race for real on PostgreSQL only")
+    for attempt in range(10):
+        a, b = f"a{attempt}", f"b{attempt}"
+        await put(operator, a, {"name": "A"})
+        await put(operator, b, {"name": "B"})
+
+        answers = await asyncio.gather(
+            put(operator, a, {"name": "A", "depends_on": [{"service": b}]}),
+            put(operator, b, {"name": "B", "depends_on": [{"service": a}]}),
+        )
+
+        assert sorted(r.status_code for r in answers) == [200, 422], [r.text for r in answers]
