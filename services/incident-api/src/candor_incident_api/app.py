@@ -16,6 +16,8 @@ from candor_incident_api.bodylimit import BodySizeLimit
 from candor_incident_api.catalog.router import router as catalog_router
 from candor_incident_api.dependencies import AppState
 from candor_incident_api.errors import document_problems, install_error_handlers
+from candor_incident_api.idempotency.middleware import IdempotencyKeys
+from candor_incident_api.idempotency.openapi import document_idempotency
 from candor_incident_api.incidents.broadcaster import Broadcaster
 from candor_incident_api.incidents.router import router as incidents_router
 from candor_incident_api.ingest.auth import IntegrationKeys
@@ -27,6 +29,8 @@ from candor_incident_api.integrations.router import router as integrations_route
 from candor_incident_api.maintenance.router import router as maintenance_router
 from candor_incident_api.maintenance.scheduler import MaintenanceScheduler
 from candor_incident_api.models import OutboxRecord
+from candor_incident_api.operators.auth import OperatorTokens
+from candor_incident_api.operators.router import router as operators_router
 from candor_incident_api.routing.router import router as routing_router
 from candor_incident_api.routing.table import RoutingTable
 from candor_incident_api.settings import ApiSettings
@@ -46,7 +50,10 @@ VERSION_TABLE = "alembic_version_incident_api"
 DESCRIPTION = """
 Candor's front door. Monitoring tools post alerts to `/v1/ingest/...` with their
 integration key; operators manage the catalog, subscribers and integrations and follow
-incidents with the operator token (`Authorization: Bearer <CANDOR_ADMIN_TOKEN>`).
+incidents with an operator token (`Authorization: Bearer <token>`): `CANDOR_ADMIN_TOKEN`, or
+one issued by `POST /v1/tokens` with a role (viewer reads; operator also runs incidents and
+maintenance; admin also manages the catalog, integrations, subscribers and tokens).
+Every POST except ingest accepts an `Idempotency-Key` header, to be retried safely.
 
 Errors are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem details whose
 `detail` says what was wrong and what to send instead.
@@ -59,6 +66,7 @@ TAGS = [
     {"name": "subscribers", "description": "Who is told about which services."},
     {"name": "integrations", "description": "Monitoring sources and their keys."},
     {"name": "maintenance", "description": "Planned work, announced ahead."},
+    {"name": "operators", "description": "Operator tokens and their roles (admins)."},
     {"name": "operations", "description": "Health, readiness and metrics."},
 ]
 
@@ -101,6 +109,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             settings=settings, engine=engine, sessions=sessions, relay=relay
         )
         app.state.integration_keys = IntegrationKeys(sessions)
+        app.state.operator_tokens = OperatorTokens(sessions)
         app.state.ingest_writer = writer
         app.state.routing_table = routing
         broadcaster = Broadcaster(sessions=sessions, relay=relay)
@@ -140,8 +149,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     app.state.ingest_limits = RateLimiter(default_per_minute=settings.ingest_rate_limit_per_minute)
     app.state.sns = SnsVerifier(host_pattern=settings.sns_cert_host_pattern)
+    app.add_middleware(IdempotencyKeys, ttl_hours=settings.idempotency_ttl_hours)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
+    document_idempotency(app)
     document_problems(app)
     app.include_router(ingest_router)
     app.include_router(incidents_router)
@@ -150,5 +161,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(integrations_router)
     app.include_router(maintenance_router)
     app.include_router(routing_router)
+    app.include_router(operators_router)
     app.include_router(health_router({"database": database_ready}))
     return app

@@ -12,6 +12,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from candor_incident_api.errors import ApiError
+from candor_incident_api.integrations.keys import KEY_PREFIX
+from candor_incident_api.operators.auth import INTEGRATION_KEY, OperatorTokens
 from candor_incident_api.settings import ApiSettings
 from candor_shared.kafka import OutboxRelay
 
@@ -35,12 +37,39 @@ async def app_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(app_state)]
 
 
-async def session(state: StateDep) -> AsyncIterator[AsyncSession]:
+@dataclass
+class RequestTransaction:
+    """A transaction opened around the request by a middleware, which commits it.
+
+    The idempotency middleware opens one so that the answer it stores for an
+    ``Idempotency-Key`` commits together with the request's effect. ``failed`` tells it
+    that the handler raised, so that the transaction is rolled back, not committed.
+    """
+
+    session: AsyncSession
+    failed: bool = False
+
+
+REQUEST_TRANSACTION = "candor.request_transaction"
+"""The ASGI scope key under which a middleware hands its :class:`RequestTransaction` down."""
+
+
+async def session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed before the response is sent.
 
     Services and repositories never commit; a request that raises rolls everything back,
-    outbox rows included. After a commit the relay is woken to publish at once.
+    outbox rows included. After a commit the relay is woken to publish at once. When a
+    middleware opened the request's transaction, that transaction is used and the middleware
+    commits it (after the response is known, still before it is sent).
     """
+    outer: RequestTransaction | None = request.scope.get(REQUEST_TRANSACTION)
+    if outer is not None:
+        try:
+            yield outer.session
+        except BaseException:
+            outer.failed = True
+            raise
+        return
     async with state.sessions() as db_session:
         async with db_session.begin():
             yield db_session
@@ -67,16 +96,36 @@ def unauthorized(detail: str) -> ApiError:
 
 
 async def current_operator(
+    request: Request,
     state: StateDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Operator:
-    """The operator behind the bearer token; 401 without a valid one."""
+    """The operator behind the bearer token; 401 without a valid one.
+
+    ``CANDOR_ADMIN_TOKEN`` is the first admin; other tokens are issued by ``POST /v1/tokens``
+    and looked up by their hash (cached for a few seconds, see ``operators/auth.py``).
+    """
     if credentials is None:
         raise unauthorized("Send the operator token as 'Authorization: Bearer <token>'.")
+    token = credentials.credentials
     expected = state.settings.admin_token
-    if not expected or not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
-        raise unauthorized("The operator token is not valid.")
-    return Operator(name="admin", role="admin")
+    if expected and hmac.compare_digest(token.encode(), expected.encode()):
+        return Operator(name="admin", role="admin")
+    if token.startswith(KEY_PREFIX):
+        raise unauthorized(_INTEGRATION_KEY_REFUSED)
+    tokens: OperatorTokens = request.app.state.operator_tokens
+    grant = await tokens.resolve(token)
+    if grant == INTEGRATION_KEY:
+        raise unauthorized(_INTEGRATION_KEY_REFUSED)
+    if grant is None:
+        raise unauthorized("The operator token is unknown or was revoked.")
+    return Operator(name=grant.name, role=grant.role)
+
+
+_INTEGRATION_KEY_REFUSED = (
+    "This is an integration key: it can only post alerts to /v1/ingest/... ."
+    " Use an operator token (POST /v1/tokens) for the operator API."
+)
 
 
 CurrentOperator = Annotated[Operator, Depends(current_operator)]
@@ -103,5 +152,5 @@ ViewerDep = Annotated[Operator, Depends(require("viewer"))]
 OperatorDep = Annotated[Operator, Depends(require("operator"))]
 """Operators and admins: run incidents and maintenance."""
 AdminDep = Annotated[Operator, Depends(require("admin"))]
-"""Admins: the catalog, integrations, tokens."""
+"""Admins: the catalog, integrations, subscribers, tokens."""
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]

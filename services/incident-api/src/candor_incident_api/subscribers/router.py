@@ -1,13 +1,14 @@
-"""HTTP endpoints for subscribers."""
+"""HTTP endpoints for subscribers: admins only, reads included, since every answer carries
+someone's address (personal data is shown to as few people as the work needs)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from candor_incident_api.dependencies import CurrentOperator, SessionDep
+from candor_incident_api.dependencies import AdminDep, SessionDep
 from candor_incident_api.errors import not_found
 from candor_incident_api.pagination import Page, decode_cursor, encode_cursor
 from candor_incident_api.subscribers import repository, service
@@ -15,15 +16,23 @@ from candor_incident_api.subscribers.schemas import SubscriberIn, SubscriberOut
 
 router = APIRouter(prefix="/v1/subscribers", tags=["subscribers"])
 
+_AUTH: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing, unknown or revoked operator token."},
+    403: {"description": "Only admins see and manage subscribers."},
+}
+
 
 @router.post(
     "",
     status_code=201,
     summary="Subscribe someone to services (or update them when the address exists)",
-    responses={200: {"model": SubscriberOut, "description": "The address existed; updated."}},
+    responses={
+        200: {"model": SubscriberOut, "description": "The address existed; updated."},
+        **_AUTH,
+    },
 )
 async def create_subscriber(
-    data: SubscriberIn, session: SessionDep, _: CurrentOperator, response: Response
+    data: SubscriberIn, session: SessionDep, _: AdminDep, response: Response
 ) -> SubscriberOut:
     """Idempotent by address: the services given replace the ones the subscriber had."""
     subscriber, is_new = await service.upsert_subscriber(session=session, data=data)
@@ -32,10 +41,10 @@ async def create_subscriber(
     return service.to_out(subscriber)
 
 
-@router.get("", summary="List subscribers")
+@router.get("", summary="List subscribers", responses=_AUTH)
 async def list_subscribers(
     session: SessionDep,
-    _: CurrentOperator,
+    _: AdminDep,
     service_slug: Annotated[
         str | None, Query(alias="service", description="Only subscribers of this service")
     ] = None,
@@ -55,9 +64,9 @@ async def list_subscribers(
     )
 
 
-@router.get("/{subscriber_id}", summary="Get a subscriber")
+@router.get("/{subscriber_id}", summary="Get a subscriber", responses=_AUTH)
 async def get_subscriber(
-    subscriber_id: uuid.UUID, session: SessionDep, _: CurrentOperator
+    subscriber_id: uuid.UUID, session: SessionDep, _: AdminDep
 ) -> SubscriberOut:
     """One subscriber by id."""
     found = await repository.get(session, subscriber_id)
@@ -67,11 +76,12 @@ async def get_subscriber(
 
 
 @router.delete(
-    "/{subscriber_id}", status_code=204, summary="Erase a subscriber and everything about them"
+    "/{subscriber_id}",
+    status_code=204,
+    summary="Erase a subscriber and everything about them",
+    responses=_AUTH,
 )
-async def erase_subscriber(
-    subscriber_id: uuid.UUID, session: SessionDep, _: CurrentOperator
-) -> None:
+async def erase_subscriber(subscriber_id: uuid.UUID, session: SessionDep, _: AdminDep) -> None:
     """Deletes the subscriber here and tells the notifier to forget their address."""
     found = await repository.get(session, subscriber_id)
     if found is None:
