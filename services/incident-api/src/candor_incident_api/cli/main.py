@@ -81,6 +81,13 @@ _VERBS = {
     "unchanged": ("unchanged", "unchanged"),
 }
 
+_TALLY = {
+    "created": "to create",
+    "changed": "to change",
+    "replaced": "to replace",
+    "unchanged": "unchanged",
+}
+
 
 def print_report(report: ApplyReport, *, source: str) -> None:
     """What apply did, one line per entry, then a summary."""
@@ -102,7 +109,7 @@ def print_report(report: ApplyReport, *, source: str) -> None:
         ("routing rules", "routing rules"),
     ):
         counts = [
-            f"{report.count(kind, action)} {_VERBS[action][1 if report.dry_run else 0]}"
+            f"{report.count(kind, action)} {_TALLY[action] if report.dry_run else action}"
             for action in ("created", "changed", "replaced", "unchanged")
             if report.count(kind, action)
         ]
