@@ -17,6 +17,8 @@ What a client sees
 - Answers kept: 2xx and final 4xx. Not kept, so that a retry runs again: 5xx, and 401, 403,
   408, 412, 425 and 429 (they depend on credentials, timing or a version the client must
   read again).
+- Stored bodies are encrypted under a key derived from the caller's token (``sealing.py``):
+  the token a ``POST /v1/tokens`` answer carries can be replayed, yet rests nowhere in clear.
 - Records are kept ``CANDOR_IDEMPOTENCY_TTL_HOURS`` (24); an older one is ignored and
   replaced, and each replica deletes expired ones at most every 5 minutes after a write.
 
@@ -66,7 +68,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from candor_incident_api.dependencies import REQUEST_TRANSACTION, AppState, RequestTransaction
 from candor_incident_api.errors import problem
-from candor_incident_api.idempotency import repository
+from candor_incident_api.idempotency import repository, sealing
 from candor_incident_api.idempotency.models import IdempotencyRecord
 
 log = structlog.get_logger(__name__)
@@ -134,6 +136,7 @@ class _Request:
     principal: str
     key: str
     fingerprint: str
+    sealing_key: bytes
     state: AppState
     settled: Callable[[], None]
     """Called once the request's transaction is over: a retry may now be answered."""
@@ -206,6 +209,7 @@ class IdempotencyKeys:
             principal=principal,
             key=key,
             fingerprint=fingerprint,
+            sealing_key=sealing.sealing_key(token.strip()),
             state=scope["app"].state.candor,
             settled=lambda: self._in_flight.discard(slot),
         )
@@ -298,7 +302,7 @@ class IdempotencyKeys:
                 for name, value in answer.headers
                 if name.lower() in KEPT_HEADERS
             },
-            body=body,
+            body=sealing.seal(request.sealing_key, body, bound_to=_binding(request)),
             created_at=datetime.now(UTC),
         )
         if transaction.failed or answer.status >= 500:
@@ -415,14 +419,15 @@ async def _answer_from(record: IdempotencyRecord, request: _Request) -> None:
             f"{record.path} with another body or If-Match). Send a new key for a new request.",
         )
         return
+    body = sealing.unseal(request.sealing_key, record.body, bound_to=_binding(request))
     headers = [
         (name.encode("latin-1"), value.encode("latin-1")) for name, value in record.headers.items()
     ]
     headers += [
-        (b"content-length", str(len(record.body)).encode()),
+        (b"content-length", str(len(body)).encode()),
         (REPLAYED.lower().encode(), b"true"),
     ]
-    await _send(request.send, record.status_code, headers, record.body)
+    await _send(request.send, record.status_code, headers, body)
 
 
 async def _in_flight(request: _Request) -> None:
@@ -464,3 +469,8 @@ async def _database_problem(request: _Request, error: sa_exc.SQLAlchemyError) ->
             await response(request.scope, request.receive, request.send)
             return
     raise error
+
+
+def _binding(request: _Request) -> bytes:
+    """What a sealed body belongs to: its principal and key."""
+    return f"{request.principal}\0{request.key}".encode()
