@@ -166,9 +166,7 @@ def document_problems(app: FastAPI) -> None:
         if app.openapi_schema is not None:
             return app.openapi_schema
         document = build()
-        document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
-            _PROBLEM_SCHEMA
-        )
+        document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = _PROBLEM_SCHEMA
         content = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         for path_item in document.get("paths", {}).values():
             for operation in path_item.values():

@@ -15,6 +15,7 @@ from candor_shared.contract import topics
 from candor_shared.contract.envelope import EventData
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_WORKING_DAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
 
 class BusinessHours(BaseModel):
@@ -23,7 +24,7 @@ class BusinessHours(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     timezone: str = Field(default="UTC", examples=["Europe/Berlin"])
-    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    days: list[Weekday] = Field(default_factory=lambda: list(_WORKING_DAYS))
     # Wall-clock times in ``timezone``, without an offset: JSON Schema's "time" format
     # demands one, so the schema names RFC 3339's "partial-time" instead.
     start: time = Field(

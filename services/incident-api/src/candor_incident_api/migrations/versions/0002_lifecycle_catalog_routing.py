@@ -329,9 +329,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("component_id", sa.Uuid(), nullable=True))
-        batch_op.add_column(
-            sa.Column("received", sa.Integer(), server_default="1", nullable=False)
-        )
+        batch_op.add_column(sa.Column("received", sa.Integer(), server_default="1", nullable=False))
         batch_op.create_foreign_key(
             batch_op.f("fk_alerts_component_id_components"),
             "components",
