@@ -325,3 +325,27 @@ async def test_alerts_during_announced_maintenance_are_recorded_not_broadcast(
     # Published: the alert (measured facts), not an opened incident.
     events = await read_events(broker, f"{topic_prefix}{INCIDENTS}", count=2, timeout=3)
     assert [type(e.data) for e in events] == [AlertFired]
+
+
+async def test_a_viewer_reads_incidents_but_cannot_run_them(
+    api: Any, operator: httpx.AsyncClient
+) -> None:
+    await _service(operator, "email")
+    opened = await operator.post("/v1/incidents", json={"service": "email", "title": "Down"})
+    path = f"/v1/incidents/{opened.json()['id']}"
+    issued = await operator.post("/v1/tokens", json={"name": "Helpdesk", "role": "viewer"})
+    assert issued.status_code == 201, issued.text
+
+    async with api.client(token=issued.json()["token"]) as viewer:
+        read = await viewer.get(path)
+        attempts = [
+            await viewer.post(f"{path}/updates", json={"public_message": "hello"}),
+            await viewer.post(f"{path}/acknowledge"),
+            await viewer.post(f"{path}/resolve", json={"summary": "done"}),
+            await viewer.post("/v1/incidents", json={"service": "email", "title": "x"}),
+        ]
+
+    assert read.status_code == 200
+    assert [a.status_code for a in attempts] == [403, 403, 403, 403]
+    timeline = (await operator.get(f"{path}/timeline")).json()["items"]
+    assert [e["kind"] for e in timeline] == ["opened"]
