@@ -205,11 +205,8 @@ async def dependency_path(
         chain.append(node)
         node = parents[node]
     chain.reverse()
-    slugs = dict(
-        (await session.execute(select(Service.id, Service.slug).where(Service.id.in_(chain))))
-        .tuples()
-        .all()
-    )
+    rows = await session.execute(select(Service.id, Service.slug).where(Service.id.in_(chain)))
+    slugs = {service_id: slug for service_id, slug in rows}
     return [slugs[node_id] for node_id in chain]
 
 
