@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from candor_incident_api.incidents.models import Alert, TimelineEntry
 from candor_shared.contract import (
     AlertFired,
+    AlertResolved,
     IncidentOpened,
     IncidentReopened,
     IncidentResolved,
@@ -349,3 +350,99 @@ async def test_a_viewer_reads_incidents_but_cannot_run_them(
     assert [a.status_code for a in attempts] == [403, 403, 403, 403]
     timeline = (await operator.get(f"{path}/timeline")).json()["items"]
     assert [e["kind"] for e in timeline] == ["opened"]
+
+
+async def test_a_flap_within_one_request_reopens_the_same_incident(
+    api: Any, operator: httpx.AsyncClient
+) -> None:
+    await _service(operator, "email", flap_window_seconds=900)
+    key = await setup_email(operator)
+    fired = alertmanager(starts_at="2026-11-23T09:58:00Z")["alerts"][0]
+    cleared = alertmanager(
+        status="resolved", starts_at="2026-11-23T09:58:00Z", ends_at="2026-11-23T10:00:00Z"
+    )["alerts"][0]
+    again = alertmanager(starts_at="2026-11-23T10:01:00Z")["alerts"][0]
+
+    response = await post_alert(api, key, {**alertmanager(), "alerts": [fired, cleared, again]})
+
+    assert response.status_code == 202, response.text
+    assert len(set(response.json()["incidents"])) == 1
+    listed = (await operator.get("/v1/incidents")).json()["items"]
+    assert [(i["status"], i["reopened"]) for i in listed] == [("investigating", 1)]
+
+
+async def test_a_flap_during_maintenance_stays_held_back(
+    api: Any, operator: httpx.AsyncClient, broker: str, topic_prefix: str
+) -> None:
+    await _service(operator, "email", flap_window_seconds=900)
+    key = await setup_email(operator)
+    now = datetime.now(UTC)
+    window = await operator.post(
+        "/v1/maintenance",
+        json={
+            "title": "Mail server upgrade",
+            "services": ["email"],
+            "starts_at": now.isoformat(),
+            "ends_at": (now + timedelta(hours=2)).isoformat(),
+        },
+    )
+    assert window.status_code == 201, window.text
+    first = await post_alert(api, key, alertmanager(starts_at=now.isoformat()))
+    await post_alert(
+        api,
+        key,
+        alertmanager(
+            status="resolved",
+            starts_at=now.isoformat(),
+            ends_at=(now + timedelta(minutes=1)).isoformat(),
+        ),
+    )
+
+    back = await post_alert(
+        api, key, alertmanager(starts_at=(now + timedelta(minutes=2)).isoformat())
+    )
+
+    assert back.json()["incidents"] == first.json()["incidents"]
+    incident = (await operator.get(f"/v1/incidents/{back.json()['incidents'][0]}")).json()
+    assert (incident["reopened"], incident["broadcast"]) == (1, False)
+    events = await read_events(broker, f"{topic_prefix}{INCIDENTS}", count=4, timeout=3)
+    assert not [e for e in events if not isinstance(e.data, AlertFired | AlertResolved)]
+
+
+async def test_an_incident_an_operator_opened_outlives_an_alert_that_clears(
+    api: Any, operator: httpx.AsyncClient
+) -> None:
+    await _service(operator, "email")
+    key = await setup_email(operator)
+    opened = await operator.post("/v1/incidents", json={"service": "email", "title": "Down"})
+
+    joined = await post_alert(api, key, alertmanager())
+    await post_alert(api, key, alertmanager(status="resolved", ends_at="2026-11-23T10:00:00Z"))
+
+    assert joined.json()["incidents"] == [opened.json()["id"]]
+    incident = (await operator.get(f"/v1/incidents/{opened.json()['id']}")).json()
+    assert (incident["status"], incident["firing_alerts"]) == ("investigating", 0)
+
+
+async def test_a_service_feels_the_worst_impact_over_all_its_dependency_paths(
+    api: Any, operator: httpx.AsyncClient
+) -> None:
+    await _service(operator, "network")
+    await _service(operator, "identity", depends_on=[{"service": "network"}])
+    # Through the network directly only a little; through sign-in, fully.
+    await _service(
+        operator,
+        "email",
+        depends_on=[{"service": "network", "impact": "minor"}, {"service": "identity"}],
+    )
+    key = await setup_email(operator, default_service=None)
+
+    incident_id = (await post_alert(api, key, alertmanager(service="network"))).json()["incidents"][
+        0
+    ]
+
+    impacts = {
+        i["service"]: i
+        for i in (await operator.get(f"/v1/incidents/{incident_id}")).json()["impacts"]
+    }
+    assert (impacts["email"]["impact"], impacts["email"]["via"]) == ("major", "identity")

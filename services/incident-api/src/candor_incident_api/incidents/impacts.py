@@ -46,7 +46,9 @@ class Affected:
 async def affected_by(
     session: AsyncSession, service: Service, component_id: uuid.UUID | None, impact: str
 ) -> list[Affected]:
-    """The incident's service first, then its dependents, breadth first, each once."""
+    """The incident's service first, then its dependents, each once with the worst impact
+    it feels over every path (a service reached through a capped dependency and through an
+    uncapped one feels the uncapped level)."""
     components: tuple[str, ...] = ()
     if component_id is not None:
         slug = await session.scalar(select(Component.slug).where(Component.id == component_id))
@@ -54,28 +56,54 @@ async def affected_by(
     found: dict[uuid.UUID, Affected] = {
         service.id: Affected(service=service, impact=impact, components=components)
     }
+    edges = await _dependency_edges(session, service.id)
+    # Levels only rise, so relaxing until nothing changes ends (at most 3 rises a service).
     frontier: list[tuple[Service, uuid.UUID | None, str]] = [(service, component_id, impact)]
     while frontier:
-        origins = {origin.id: (origin, comp, level) for origin, comp, level in frontier}
+        following: list[tuple[Service, uuid.UUID | None, str]] = []
+        for origin, comp, level in frontier:
+            for dependency, dependent in edges.get(origin.id, ()):
+                if dependency.component_id is not None and comp not in (
+                    None,
+                    dependency.component_id,
+                ):
+                    continue
+                if dependent.id == service.id:
+                    continue
+                felt = lower_of(level, dependency.impact)
+                known = found.get(dependent.id)
+                if known is not None and LEVELS.index(known.impact) >= LEVELS.index(felt):
+                    continue
+                found[dependent.id] = Affected(service=dependent, impact=felt, via=origin)
+                # What a dependent feels, its own dependents feel through it as a whole.
+                following.append((dependent, None, felt))
+        frontier = following
+    return list(found.values())
+
+
+async def _dependency_edges(
+    session: AsyncSession, origin_id: uuid.UUID
+) -> dict[uuid.UUID, list[tuple[Dependency, Service]]]:
+    """Every dependency edge reachable from ``origin_id``, by the service depended on."""
+    edges: dict[uuid.UUID, list[tuple[Dependency, Service]]] = {}
+    seen = {origin_id}
+    wanted = [origin_id]
+    while wanted:
         rows = (
             await session.execute(
                 select(Dependency, Service)
                 .join(Service, Service.id == Dependency.service_id)
-                .where(Dependency.depends_on_id.in_(origins))
+                .where(Dependency.depends_on_id.in_(wanted))
+                .order_by(Dependency.id)
             )
         ).all()
-        frontier = []
+        wanted = []
         for dependency, dependent in rows:
-            origin, comp, level = origins[dependency.depends_on_id]
-            if dependency.component_id is not None and comp not in (None, dependency.component_id):
-                continue
-            if dependent.id in found:
-                continue
-            felt = lower_of(level, dependency.impact)
-            found[dependent.id] = Affected(service=dependent, impact=felt, via=origin)
-            # What a dependent feels, its own dependents feel through it as a whole service.
-            frontier.append((dependent, None, felt))
-    return list(found.values())
+            edges.setdefault(dependency.depends_on_id, []).append((dependency, dependent))
+            if dependent.id not in seen:
+                seen.add(dependent.id)
+                wanted.append(dependent.id)
+    return edges
 
 
 def rows(incident_id: uuid.UUID, affected: list[Affected]) -> list[dict[str, object]]:

@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -106,7 +107,7 @@ async def open_incident(
     )
     incident.service = service
     session.add(incident)
-    await session.flush()
+    await _flush_or_conflict(session, service.slug)
     affected = await impacts.affected_by(session, service, component_id, data.impact)
     await impacts.record(session, incident.id, affected)
     await timeline.write(
@@ -295,6 +296,7 @@ async def reopen(
             )
         ],
     )
+    await _flush_or_conflict(session, incident.service.slug)
     if not incident.broadcast:
         await broadcast_now(session, incident, now, actor=operator.name)
     else:
@@ -303,6 +305,17 @@ async def reopen(
             session, events.reopened(incident, incident.service, affected, previous=previous)
         )
     return incident
+
+
+async def _flush_or_conflict(session: AsyncSession, slug: str) -> None:
+    """Write the incident now: if an alert opened the service's incident meanwhile (the one
+    open incident per service is a unique index), answer 409, not 500."""
+    try:
+        await session.flush()
+    except sa_exc.IntegrityError:
+        raise conflict(
+            f"Service {slug!r} got an open incident in the meantime; update that one."
+        ) from None
 
 
 async def broadcast_now(

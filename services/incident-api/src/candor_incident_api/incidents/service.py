@@ -208,9 +208,8 @@ async def _reopen_or_open(batch: _Batch, routed: RoutedAlert) -> IncidentState:
     if service.flap_window_seconds > 0:
         # Measured on monitoring's clock: from the last resolution to this firing's start.
         since = inbound.starts_at - timedelta(seconds=service.flap_window_seconds)
-        recent = await repository.lock_recently_resolved(batch.session, service.id, since)
-        if recent is not None and recent.id not in batch.incidents:
-            batch.incidents[recent.id] = recent
+        recent = await _recently_resolved(batch, service, since)
+        if recent is not None:
             previous = recent.resolved_at
             assert previous is not None
             recent.status = "investigating"
@@ -223,9 +222,10 @@ async def _reopen_or_open(batch: _Batch, routed: RoutedAlert) -> IncidentState:
             batch.open[service.id] = recent
             batch.note(recent, "reopened", routed.actor, previous_resolved_at=previous.isoformat())
             if recent.broadcast:
+                # Users were told it had ended: tell them it is back.
                 batch.publish(events.reopened, recent, service, previous=previous)
             else:
-                _hold_back(batch, recent, service)
+                await _announce_or_hold(batch, recent, service)
             return recent
     incident = _new_incident(inbound, service, routed.component_id, now)
     batch.incidents[incident.id] = batch.open[service.id] = incident
@@ -234,6 +234,37 @@ async def _reopen_or_open(batch: _Batch, routed: RoutedAlert) -> IncidentState:
     )
     batch.impact_rows.extend(impacts.rows(incident.id, affected))
     batch.note(incident, "opened", routed.actor, title=incident.title, impact=incident.impact)
+    await _announce_or_hold(batch, incident, service)
+    return incident
+
+
+async def _recently_resolved(
+    batch: _Batch, service: Service, since: datetime
+) -> IncidentState | None:
+    """The service's incident resolved last, at or after ``since``: one this batch resolved
+    (its resolution is not in the database yet), else one from the database, locked."""
+    in_batch = [
+        incident
+        for incident in batch.incidents.values()
+        if incident.service_id == service.id
+        and incident.status == "resolved"
+        and incident.resolved_at is not None
+        and incident.resolved_at >= since
+    ]
+    if in_batch:
+        return max(in_batch, key=lambda incident: incident.resolved_at or since)
+    recent = await repository.lock_recently_resolved(batch.session, service.id, since)
+    if recent is None:
+        return None
+    # Already in this batch (read before, e.g. for an alert of it): use that copy.
+    known = batch.incidents.setdefault(recent.id, recent)
+    return known if known.status == "resolved" else None
+
+
+async def _announce_or_hold(batch: _Batch, incident: IncidentState, service: Service) -> None:
+    """Tell users about an incident they have not heard of, or hold it back: until an
+    announced maintenance window of its service ends, or for the service's delay."""
+    now = batch.now
     window = (await maintenance.active_for(batch.session, [service.id], now)).get(service.id)
     if window is not None:
         # Planned work, announced as such: alerts it causes are recorded, not broadcast as an
@@ -249,8 +280,9 @@ async def _reopen_or_open(batch: _Batch, routed: RoutedAlert) -> IncidentState:
     elif service.notification_delay_seconds > 0:
         _hold_back(batch, incident, service)
     else:
+        incident.broadcast = True
+        incident.notify_at = None
         batch.publish(events.opened, incident, service)
-    return incident
 
 
 def _hold_back(
@@ -290,7 +322,13 @@ async def _resolve(batch: _Batch, routed: RoutedAlert, row: AlertState | None) -
         fingerprint=inbound.fingerprint,
         ends_at=ends_at.isoformat(),
     )
-    if incident.firing_alerts == 0 and incident.status != "resolved":
+    # An incident an operator opened is theirs to resolve: an alert that joined it and
+    # cleared does not end it.
+    if (
+        incident.firing_alerts == 0
+        and incident.status != "resolved"
+        and incident.opened_by == "alert"
+    ):
         incident.status = "resolved"
         incident.resolved_at = ends_at
         incident.open_service_id = None
