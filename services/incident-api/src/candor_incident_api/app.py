@@ -116,7 +116,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.state.broadcaster = broadcaster
         app.state.database_ready = database_check(engine)
         app.state.maintenance_scheduler = MaintenanceScheduler(
-            sessions=sessions, relay=relay, poll_seconds=settings.maintenance_poll_seconds
+            sessions=sessions,
+            relay=relay,
+            poll_seconds=settings.maintenance_poll_seconds,
+            wake_broadcaster=broadcaster.wake,
         )
         tasks = [
             asyncio.create_task(relay.run(), name="outbox-relay"),

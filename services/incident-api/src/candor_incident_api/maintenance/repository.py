@@ -64,6 +64,23 @@ async def active_for(
     return found
 
 
+async def latest_end_in_effect(
+    session: AsyncSession, service_ids: Iterable[uuid.UUID], at: datetime
+) -> dict[uuid.UUID, datetime]:
+    """For each of ``service_ids`` covered at ``at``, when the last window in effect for it
+    ends (in effect as in :func:`active_for`). Services without a window are absent."""
+    ids = list(dict.fromkeys(service_ids))
+    if not ids:
+        return {}
+    query = (
+        select(MaintenanceService.service_id, func.max(MaintenanceWindow.ends_at))
+        .join(MaintenanceWindow, MaintenanceWindow.id == MaintenanceService.window_id)
+        .where(MaintenanceService.service_id.in_(ids), _in_effect(at))
+        .group_by(MaintenanceService.service_id)
+    )
+    return {service_id: ends_at for service_id, ends_at in await session.execute(query)}
+
+
 async def get(session: AsyncSession, window_id: uuid.UUID) -> MaintenanceWindow | None:
     """The window with this id, read afresh from the database, if any."""
     query = (

@@ -13,6 +13,7 @@ from candor_incident_api.catalog.models import Service
 from candor_incident_api.concurrency import check_if_match, set_etag
 from candor_incident_api.dependencies import OperatorDep, SessionDep, ViewerDep
 from candor_incident_api.errors import not_found
+from candor_incident_api.incidents.broadcaster import Broadcaster
 from candor_incident_api.maintenance import repository, service
 from candor_incident_api.maintenance.models import MaintenanceWindow
 from candor_incident_api.maintenance.scheduler import MaintenanceScheduler
@@ -68,6 +69,13 @@ def _wake_scheduler(request: Request, background: BackgroundTasks) -> None:
     )
     if scheduler is not None:
         background.add_task(scheduler.wake)
+
+
+def _wake_broadcaster(request: Request, background: BackgroundTasks) -> None:
+    """After the commit, let the broadcaster announce incidents this change released."""
+    broadcaster: Broadcaster | None = getattr(request.app.state, "broadcaster", None)
+    if broadcaster is not None:
+        background.add_task(broadcaster.wake)
 
 
 async def _window(
@@ -191,17 +199,20 @@ async def change_window(
     response: Response,
     background: BackgroundTasks,
     session: SessionDep,
-    _: OperatorDep,
+    operator: OperatorDep,
 ) -> MaintenanceOut:
     """Change the wording, services, impact or times of a window that has not started
     (`maintenance.updated`). Moving it (a new `starts_at` or `ends_at`) re-announces it:
-    `announced_at` becomes now. Send the `ETag` you read as `If-Match` to be refused (412)
-    if someone changed it meanwhile. A window in progress, completed or cancelled: 409."""
+    `announced_at` becomes now, and incidents it holds back are told of at its new end
+    (plus the service's notification delay). Send the `ETag` you read as `If-Match` to be
+    refused (412) if someone changed it meanwhile. A window in progress, completed or
+    cancelled: 409."""
     window = await _window(session, window_id, request)
     window, _services = await service.change(
-        session=session, window=window, data=data, now=utcnow()
+        session=session, window=window, data=data, now=utcnow(), actor=operator.name
     )
     _wake_scheduler(request, background)
+    _wake_broadcaster(request, background)
     return await _answer(session, window, response)
 
 
@@ -224,21 +235,35 @@ async def start_window(
     responses=_WRITE_ERRORS,
 )
 async def complete_window(
-    window_id: uuid.UUID, request: Request, response: Response, session: SessionDep, _: OperatorDep
+    window_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    session: SessionDep,
+    operator: OperatorDep,
 ) -> MaintenanceOut:
     """End a window in progress now, before its planned end (`maintenance.completed`).
-    Any other status: 409."""
+    Incidents it held back are told of now (after the service's notification delay), unless
+    another window still covers their service. Any other status: 409."""
     window = await _window(session, window_id, request)
-    await service.complete(session=session, window=window, now=utcnow())
+    await service.complete(session=session, window=window, now=utcnow(), actor=operator.name)
+    _wake_broadcaster(request, background)
     return await _answer(session, window, response)
 
 
 @router.post("/{window_id}/cancel", summary="Cancel a maintenance window", responses=_WRITE_ERRORS)
 async def cancel_window(
-    window_id: uuid.UUID, request: Request, response: Response, session: SessionDep, _: OperatorDep
+    window_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    session: SessionDep,
+    operator: OperatorDep,
 ) -> MaintenanceOut:
-    """Call off a window that has not started (`maintenance.cancelled`). A window in
-    progress is completed instead; any other status: 409."""
+    """Call off a window that has not started (`maintenance.cancelled`). Incidents it held
+    back (its start had come) are told of as after a completion. A window in progress is
+    completed instead; any other status: 409."""
     window = await _window(session, window_id, request)
-    await service.cancel(session=session, window=window, now=utcnow())
+    await service.cancel(session=session, window=window, now=utcnow(), actor=operator.name)
+    _wake_broadcaster(request, background)
     return await _answer(session, window, response)

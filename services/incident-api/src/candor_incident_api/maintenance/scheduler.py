@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 import structlog
@@ -36,6 +37,7 @@ class MaintenanceScheduler:
         poll_seconds: float = 15.0,
         batch_size: int = 100,
         max_backoff_seconds: float = 30.0,
+        wake_broadcaster: Callable[[], None] | None = None,
     ) -> None:
         self.clock = clock
         """What time it is; tests replace it to move time instead of sleeping."""
@@ -44,6 +46,8 @@ class MaintenanceScheduler:
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
         self._max_backoff = max_backoff_seconds
+        self._wake_broadcaster = wake_broadcaster
+        """Called after transitions committed: a completed window may have released incidents."""
         self._wakeup = asyncio.Event()
 
     def wake(self) -> None:
@@ -63,6 +67,8 @@ class MaintenanceScheduler:
                 break
         if made and self._relay is not None:
             self._relay.wake()
+        if made and self._wake_broadcaster is not None:
+            self._wake_broadcaster()
         async with self._sessions() as session:
             return await repository.next_due(session)
 

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from candor_incident_api.catalog import repository as catalog
 from candor_incident_api.catalog.models import Service
 from candor_incident_api.errors import ApiError, conflict
-from candor_incident_api.maintenance import repository
-from candor_incident_api.maintenance.events import publish_window
+from candor_incident_api.maintenance import holds, repository
+from candor_incident_api.maintenance.events import WindowEvent, publish_window
 from candor_incident_api.maintenance.models import MaintenanceWindow
 from candor_incident_api.maintenance.schemas import MaintenanceIn, MaintenancePatch
 from candor_shared.contract.maintenance import (
@@ -129,11 +129,13 @@ async def change(
     window: MaintenanceWindow,
     data: MaintenancePatch,
     now: datetime,
+    actor: str = "candor",
 ) -> tuple[MaintenanceWindow, list[Service]]:
     """Apply the changes to a scheduled window and publish ``maintenance.updated``.
 
     Moving the window (a new start or end) re-announces it: ``announced_at`` becomes now, as
     users learn of the new times only now. A PATCH that changes nothing publishes nothing.
+    Moving it or changing its services moves the incidents it holds back (``holds``).
     """
     if window.status != "scheduled":
         raise _not_now(window, "changing it", "scheduled")
@@ -175,6 +177,14 @@ async def change(
     if services_changed:
         await repository.set_services(session, window.id, [service.id for service in services])
     publish_window(session, MaintenanceUpdated, window, services)
+    if moved or services_changed:
+        await holds.follow_window(
+            session=session,
+            window=window,
+            service_ids=[s.id for s in (*current_services, *services)],
+            now=now,
+            actor=actor,
+        )
     return window, services
 
 
@@ -193,31 +203,54 @@ async def start(
 
 
 async def complete(
-    *, session: AsyncSession, window: MaintenanceWindow, now: datetime
+    *, session: AsyncSession, window: MaintenanceWindow, now: datetime, actor: str = "candor"
 ) -> MaintenanceWindow:
-    """An operator ends a window in progress now (early, or on time)."""
+    """An operator ends a window in progress now (early, or on time); the incidents it held
+    back are told of once no other window holds them (``holds``)."""
     if window.status != "in_progress":
         raise _not_now(window, "completing it", "in_progress")
     if not await repository.change_if_unchanged(
         session, window, status="completed", completed_at=now, updated_at=now
     ):
         raise _lost_race()
-    publish_window(session, MaintenanceCompleted, window, await services_of(session, window))
+    await _ended(session, window, now=now, actor=actor, event=MaintenanceCompleted)
     return window
 
 
 async def cancel(
-    *, session: AsyncSession, window: MaintenanceWindow, now: datetime
+    *, session: AsyncSession, window: MaintenanceWindow, now: datetime, actor: str = "candor"
 ) -> MaintenanceWindow:
-    """An operator calls off a scheduled window (one in progress is completed instead)."""
+    """An operator calls off a scheduled window (one in progress is completed instead); the
+    incidents it held back are told of once no other window holds them (``holds``)."""
     if window.status != "scheduled":
         raise _not_now(window, "cancelling it", "scheduled")
     if not await repository.change_if_unchanged(
         session, window, status="cancelled", cancelled_at=now, updated_at=now
     ):
         raise _lost_race()
-    publish_window(session, MaintenanceCancelled, window, await services_of(session, window))
+    await _ended(session, window, now=now, actor=actor, event=MaintenanceCancelled)
     return window
+
+
+async def _ended(
+    session: AsyncSession,
+    window: MaintenanceWindow,
+    *,
+    now: datetime,
+    actor: str,
+    event: WindowEvent,
+    services: list[Service] | None = None,
+) -> None:
+    """Publish the end of a window and release (or move) the incidents it held back."""
+    services = services if services is not None else await services_of(session, window)
+    publish_window(session, event, window, services)
+    await holds.follow_window(
+        session=session,
+        window=window,
+        service_ids=[service.id for service in services],
+        now=now,
+        actor=actor,
+    )
 
 
 async def advance_due(*, session: AsyncSession, window: MaintenanceWindow, now: datetime) -> int:
@@ -226,7 +259,8 @@ async def advance_due(*, session: AsyncSession, window: MaintenanceWindow, now: 
     A scheduled window whose start has come is started (``started_at`` = its planned start);
     one in progress whose end has come is completed (``completed_at`` = its planned end). A
     window whose end passed while still scheduled goes through both, in order, in this one
-    transaction. A transition someone else made first is skipped.
+    transaction. A transition someone else made first is skipped. Completing a window moves
+    the incidents it held back (``holds``).
     """
     made = 0
     services: list[Service] | None = None
@@ -243,7 +277,8 @@ async def advance_due(*, session: AsyncSession, window: MaintenanceWindow, now: 
             session, window, status="completed", completed_at=window.ends_at, updated_at=now
         ):
             return made
-        services = services if services is not None else await services_of(session, window)
-        publish_window(session, MaintenanceCompleted, window, services)
+        await _ended(
+            session, window, now=now, actor="candor", event=MaintenanceCompleted, services=services
+        )
         made += 1
     return made
