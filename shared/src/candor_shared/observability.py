@@ -17,16 +17,30 @@ def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
     """``/healthz`` (the process answers), ``/readyz`` (every check passes) and ``/metrics``."""
     router = APIRouter(tags=["operations"])
 
-    @router.get("/healthz", summary="Liveness: the process is up")
+    @router.get(
+        "/healthz",
+        summary="Liveness: the process is up",
+        responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+    )
     async def healthz() -> dict[str, str]:
+        """Answers as long as the process runs; restart it when this fails (no auth)."""
         return {"status": "ok"}
 
     @router.get(
         "/readyz",
         summary="Readiness: the dependencies this service cannot work without answer",
-        responses={503: {"description": "A dependency is not ready; see `checks`."}},
+        responses={
+            200: {
+                "content": {
+                    "application/json": {"example": {"status": "ok", "checks": {"database": "ok"}}}
+                }
+            },
+            503: {"description": "A dependency is not ready; see `checks`."},
+        },
     )
     async def readyz() -> JSONResponse:
+        """Send traffic only while this answers 200: every check names a dependency (no
+        auth)."""
         results: dict[str, str] = {}
         for name, check in checks.items():
             try:
@@ -40,8 +54,18 @@ def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
             headers={} if ready else {"Retry-After": "5"},
         )
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={
+            200: {
+                "content": {"text/plain": {"example": "candor_ingest_batch_requests_count 12.0\n"}}
+            }
+        },
+    )
     async def metrics() -> Response:
+        """The Prometheus text format, for scraping (no auth)."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

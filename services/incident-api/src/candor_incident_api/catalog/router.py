@@ -26,7 +26,9 @@ from candor_incident_api.pagination import Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/services", tags=["catalog"])
 
-Slug = Annotated[str, Path(pattern=SLUG_PATTERN, description="The service's slug.")]
+Slug = Annotated[
+    str, Path(pattern=SLUG_PATTERN, description="The service's slug.", examples=["email"])
+]
 
 _AUTH = problem_responses(e401="No valid operator token.", e403="The token's role may not do this.")
 _INVALID = problem_responses(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,11 @@ from candor_incident_api.pagination import Page, decode_cursor, encode_cursor
 from candor_shared.clock import utcnow
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
+
+IncidentId = Annotated[
+    uuid.UUID,
+    Path(description="The incident's id.", examples=["01a207cd-858c-71ec-908f-d495eba38c5a"]),
+]
 
 StatusFilter = Literal["open", "investigating", "identified", "monitoring", "resolved"]
 
@@ -135,7 +140,7 @@ async def open_incident(
 
 @router.get("/{incident_id}", summary="Get an incident", responses=_ERRORS)
 async def get_incident(
-    incident_id: uuid.UUID, session: SessionDep, _: ViewerDep, response: Response
+    incident_id: IncidentId, session: SessionDep, _: ViewerDep, response: Response
 ) -> IncidentDetail:
     """One incident with the services it affects and up to 500 of its alerts. The `ETag`
     answers `If-Match` on the actions below."""
@@ -147,7 +152,7 @@ async def get_incident(
 
 @router.get("/{incident_id}/timeline", summary="An incident's timeline", responses=_ERRORS)
 async def get_timeline(
-    incident_id: uuid.UUID,
+    incident_id: IncidentId,
     session: SessionDep,
     _: ViewerDep,
     kind: Annotated[
@@ -175,7 +180,7 @@ async def get_timeline(
 
 @router.post("/{incident_id}/acknowledge", summary="Acknowledge an incident", responses=_ERRORS)
 async def acknowledge(
-    incident_id: uuid.UUID,
+    incident_id: IncidentId,
     request: Request,
     response: Response,
     session: SessionDep,
@@ -190,7 +195,7 @@ async def acknowledge(
 
 @router.post("/{incident_id}/updates", summary="Post an update", responses=_ERRORS)
 async def post_update(
-    incident_id: uuid.UUID,
+    incident_id: IncidentId,
     data: UpdateIn,
     request: Request,
     response: Response,
@@ -209,7 +214,7 @@ async def post_update(
 
 @router.post("/{incident_id}/resolve", summary="Resolve an incident", responses=_ERRORS)
 async def resolve(
-    incident_id: uuid.UUID,
+    incident_id: IncidentId,
     data: ResolveIn,
     request: Request,
     response: Response,
@@ -225,7 +230,7 @@ async def resolve(
 
 @router.post("/{incident_id}/reopen", summary="Reopen a resolved incident", responses=_ERRORS)
 async def reopen(
-    incident_id: uuid.UUID,
+    incident_id: IncidentId,
     data: ReopenIn,
     request: Request,
     response: Response,

@@ -71,8 +71,58 @@ class IncidentOut(BaseModel):
     )
 
 
+_DETAIL_EXAMPLE: dict[str, Any] = {
+    "id": "01a207cd-858c-71ec-908f-d495eba38c5a",
+    "service": "email",
+    "service_name": "Email",
+    "status": "identified",
+    "impact": "major",
+    "title": "Outgoing mail is not being delivered",
+    "summary": "",
+    "started_at": "2026-11-23T09:58:00Z",
+    "opened_at": "2026-11-23T09:58:04Z",
+    "resolved_at": None,
+    "firing_alerts": 1,
+    "version": 3,
+    "opened_by": "alert",
+    "acknowledged_at": "2026-11-23T10:02:10Z",
+    "acknowledged_by": "Alice Martin",
+    "public_message": "A full disk stops outgoing mail. We are freeing space.",
+    "next_update_at": "2026-11-23T10:30:00Z",
+    "reopened": 0,
+    "broadcast": True,
+    "notify_at": None,
+    "impacts": [
+        {
+            "service": "email",
+            "service_name": "Email",
+            "impact": "major",
+            "components": ["smtp"],
+            "via": None,
+            "wording": "You may not be able to send email.",
+        }
+    ],
+    "alerts": [
+        {
+            "id": "01a207cd-858f-739c-9575-918ef10e1030",
+            "source": "alertmanager",
+            "fingerprint": "c6b2f1e0a7d34b55",
+            "status": "firing",
+            "severity": "critical",
+            "summary": "Outgoing mail is not being delivered",
+            "labels": {"alertname": "MailQueueStuck", "service": "email"},
+            "starts_at": "2026-11-23T09:58:00Z",
+            "ends_at": None,
+            "received": 3,
+        }
+    ],
+}
+
+
 class IncidentDetail(IncidentOut):
     """An incident with who it affects and its alerts."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_DETAIL_EXAMPLE]})
 
     impacts: list[ImpactOut] = Field(default_factory=list)
     alerts: list[AlertOut]

@@ -6,13 +6,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from candor_incident_api.dependencies import AdminDep, SessionDep
 from candor_incident_api.errors import not_found
 from candor_incident_api.pagination import Page, decode_cursor, encode_cursor
 from candor_incident_api.subscribers import repository, service
 from candor_incident_api.subscribers.schemas import SubscriberIn, SubscriberOut
+
+SubscriberId = Annotated[
+    uuid.UUID,
+    Path(description="The subscriber's id.", examples=["01a207cd-8501-733a-818b-9ecf802bbdf5"]),
+]
 
 router = APIRouter(prefix="/v1/subscribers", tags=["subscribers"])
 
@@ -66,7 +71,7 @@ async def list_subscribers(
 
 @router.get("/{subscriber_id}", summary="Get a subscriber", responses=_AUTH)
 async def get_subscriber(
-    subscriber_id: uuid.UUID, session: SessionDep, _: AdminDep
+    subscriber_id: SubscriberId, session: SessionDep, _: AdminDep
 ) -> SubscriberOut:
     """One subscriber by id."""
     found = await repository.get(session, subscriber_id)
@@ -81,7 +86,7 @@ async def get_subscriber(
     summary="Erase a subscriber and everything about them",
     responses=_AUTH,
 )
-async def erase_subscriber(subscriber_id: uuid.UUID, session: SessionDep, _: AdminDep) -> None:
+async def erase_subscriber(subscriber_id: SubscriberId, session: SessionDep, _: AdminDep) -> None:
     """Deletes the subscriber here and tells the notifier to forget their address."""
     found = await repository.get(session, subscriber_id)
     if found is None:
