@@ -231,6 +231,34 @@ async def test_a_final_4xx_is_remembered_but_an_authorization_failure_is_not(
     assert await count(api, IdempotencyRecord) == 1
 
 
+async def test_answers_to_callers_never_admitted_are_not_kept(
+    api: RunningApi, operator: httpx.AsyncClient
+) -> None:
+    """Any bearer string reaches the middleware: answers given before authentication (404,
+    405, a body that is not JSON) must not let it fill the table, one fresh key at a time."""
+    not_json = {"content-type": "application/json"}
+    async with api.client(token="not-a-token") as stranger:
+        answers = [
+            await stranger.post("/v1/no-such-thing", json={}, headers=keyed("s-1")),
+            await stranger.post("/v1/tokens/x", json={}, headers=keyed("s-2")),
+            await stranger.post(
+                "/v1/tokens", content=b"{not json", headers={**not_json, **keyed("s-3")}
+            ),
+            await stranger.post(
+                "/v1/tokens", json={"name": "n", "role": "viewer"}, headers=keyed("s-4")
+            ),
+        ]
+    mine = [
+        await operator.post("/v1/tokens", json={"name": "n", "role": "viewer"}, headers=keyed("o"))
+        for _ in range(2)
+    ]
+
+    assert [a.status_code for a in answers] == [404, 405, 422, 401]
+    assert [a.status_code for a in mine] == [201, 201]
+    assert mine[1].headers["idempotent-replayed"] == "true"
+    assert await count(api, IdempotencyRecord) == 1
+
+
 async def test_invalid_keys_get_400(operator: httpx.AsyncClient) -> None:
     body = {"name": "x", "role": "viewer"}
     too_long = await operator.post("/v1/tokens", json=body, headers=keyed("k" * 256))

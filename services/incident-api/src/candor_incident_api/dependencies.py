@@ -48,10 +48,37 @@ class RequestTransaction:
 
     session: AsyncSession
     failed: bool = False
+    admitted: bool = False
+    """Set by :func:`current_operator` once it admitted the caller as an operator: only
+    then does the middleware keep the answer (an unknown bearer string gets nothing stored).
+    """
 
 
 REQUEST_TRANSACTION = "candor.request_transaction"
 """The ASGI scope key under which a middleware hands its :class:`RequestTransaction` down."""
+
+_AFTER_COMMIT = "candor.after_commit"
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the request's transaction has committed; never if it rolls back.
+
+    For what must not happen before the change is visible to others, e.g. dropping a cached
+    token (dropped earlier, a concurrent request could cache the old row again).
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def run_after_commit(session: AsyncSession) -> None:
+    """Run (once) the callbacks :func:`after_commit` registered; call right after a commit."""
+    callbacks: list[Callable[[], None]] = session.info.pop(_AFTER_COMMIT, [])
+    for callback in callbacks:
+        callback()
+
+
+def drop_after_commit(session: AsyncSession) -> None:
+    """Forget the callbacks of a transaction that was rolled back."""
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 async def session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
@@ -73,6 +100,7 @@ async def session(request: Request, state: StateDep) -> AsyncIterator[AsyncSessi
     async with state.sessions() as db_session:
         async with db_session.begin():
             yield db_session
+        run_after_commit(db_session)
         if db_session.info.get("outbox_written"):
             state.relay.wake()
 
@@ -110,6 +138,7 @@ async def current_operator(
     token = credentials.credentials
     expected = state.settings.admin_token
     if expected and hmac.compare_digest(token.encode(), expected.encode()):
+        _admitted(request)
         return Operator(name="admin", role="admin")
     if token.startswith(KEY_PREFIX):
         raise unauthorized(_INTEGRATION_KEY_REFUSED)
@@ -119,7 +148,15 @@ async def current_operator(
         raise unauthorized(_INTEGRATION_KEY_REFUSED)
     if grant is None:
         raise unauthorized("The operator token is unknown or was revoked.")
+    _admitted(request)
     return Operator(name=grant.name, role=grant.role)
+
+
+def _admitted(request: Request) -> None:
+    """Tell the idempotency middleware, if it is watching, that the caller is an operator."""
+    outer: RequestTransaction | None = request.scope.get(REQUEST_TRANSACTION)
+    if outer is not None:
+        outer.admitted = True
 
 
 _INTEGRATION_KEY_REFUSED = (

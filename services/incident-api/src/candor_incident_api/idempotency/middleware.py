@@ -14,9 +14,12 @@ What a client sees
   first answer again (status, ``Content-Type``, ``Location``, ``ETag``, body) with
   ``Idempotent-Replayed: true``. The same key with another request: 422. While the first is
   still in flight: 409 with ``Retry-After: 1``.
-- Answers kept: 2xx and final 4xx. Not kept, so that a retry runs again: 5xx, and 401, 403,
-  408, 412, 425 and 429 (they depend on credentials, timing or a version the client must
-  read again).
+- Answers kept: 2xx and final 4xx, and only for a caller the operator API admitted
+  (``dependencies.current_operator`` marks the request's transaction): a 404, 405 or
+  malformed-JSON 422 answered before authentication is not kept, so that any bearer string
+  with a fresh key each time cannot fill the table. Not kept either, so that a retry runs
+  again: 5xx, and 401, 403, 408, 412, 425 and 429 (they depend on credentials, timing or a
+  version the client must read again).
 - Stored bodies are encrypted under a key derived from the caller's token (``sealing.py``):
   the token a ``POST /v1/tokens`` answer carries can be replayed, yet rests nowhere in clear.
 - Records are kept ``CANDOR_IDEMPOTENCY_TTL_HOURS`` (24); an older one is ignored and
@@ -66,7 +69,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from candor_incident_api.dependencies import REQUEST_TRANSACTION, AppState, RequestTransaction
+from candor_incident_api.dependencies import (
+    REQUEST_TRANSACTION,
+    AppState,
+    RequestTransaction,
+    drop_after_commit,
+    run_after_commit,
+)
 from candor_incident_api.errors import problem
 from candor_incident_api.idempotency import repository, sealing
 from candor_incident_api.idempotency.models import IdempotencyRecord
@@ -176,6 +185,8 @@ class IdempotencyKeys:
         scheme, _, token = authorization.partition(b" ")
         if not values or scheme.lower() != b"bearer" or not token.strip():
             # Without a key nothing changes; without credentials the answer is a 401 anyway.
+            # A bearer string is not yet a caller: the answer is kept only if the request is
+            # then admitted as an operator's (RequestTransaction.admitted).
             await self.app(scope, receive, send)
             return
         key = parse_key(values[0]) if len(values) == 1 else None
@@ -287,8 +298,9 @@ class IdempotencyKeys:
     ) -> bool:
         """Commit (or roll back) the request with its record, then send the answer.
 
-        True when a record was written.
+        True when a record was written. Only answers to an admitted operator are kept.
         """
+        keep = kept(answer.status) and transaction.admitted
         body = b"".join(answer.body)
         record = IdempotencyRecord(
             principal=request.principal,
@@ -307,7 +319,8 @@ class IdempotencyKeys:
         )
         if transaction.failed or answer.status >= 500:
             await session.rollback()
-            written = kept(answer.status) and await _store_alone(session, record)
+            drop_after_commit(session)
+            written = keep and await _store_alone(session, record)
             request.settled()
             await _send(request.send, answer.status, answer.headers, body)
             return written
@@ -315,15 +328,17 @@ class IdempotencyKeys:
             await session.flush()  # the handler's own changes: their errors are not ours
         except sa_exc.SQLAlchemyError as error:
             await session.rollback()
+            drop_after_commit(session)
             await _database_problem(request, error)
             return False
-        if kept(answer.status):
+        if keep:
             session.add(record)
             try:
                 await session.flush()
             except sa_exc.IntegrityError:
                 # Another replica committed this key first: ours never happened.
                 await session.rollback()
+                drop_after_commit(session)
                 first = await repository.get(session, principal=record.principal, key=record.key)
                 if first is not None:
                     session.expunge(first)  # a rollback would expire it
@@ -337,13 +352,15 @@ class IdempotencyKeys:
             await session.commit()
         except sa_exc.SQLAlchemyError as error:
             await session.rollback()
+            drop_after_commit(session)
             await _database_problem(request, error)
             return False
+        run_after_commit(session)
         request.settled()
         if session.info.get("outbox_written"):
             request.state.relay.wake()
         await _send(request.send, answer.status, answer.headers, body)
-        return kept(answer.status)
+        return keep
 
     def _lock_id(self, request: _Request) -> int:
         schema = request.state.settings.database_schema

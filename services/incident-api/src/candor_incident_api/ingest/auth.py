@@ -37,10 +37,13 @@ class IntegrationKeys:
         self._sessions = sessions
         self._ttl = ttl
         self._cache: dict[str, tuple[float, IngestCaller]] = {}
+        self._forgotten = 0
+        """How many times :meth:`forget` ran: a lookup that overlapped one is not cached."""
 
     async def resolve(self, key: str) -> IngestCaller | None:
         """The caller for ``key``, or None when no active integration has it."""
         key_hash = keys.hash_key(key)
+        forgotten = self._forgotten
         cached = self._cache.get(key_hash)
         now = time.monotonic()
         if cached is not None and cached[0] > now:
@@ -61,6 +64,8 @@ class IntegrationKeys:
                 signing_secret=integration.signing_secret,
                 rate_limit_per_minute=integration.rate_limit_per_minute,
             )
+        if forgotten != self._forgotten:
+            return caller  # read before a change committed: may be stale already
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[key_hash] = (now + self._ttl, caller)
@@ -68,4 +73,5 @@ class IntegrationKeys:
 
     def forget(self) -> None:
         """Drop every remembered answer (after a change made in this process)."""
+        self._forgotten += 1
         self._cache.clear()

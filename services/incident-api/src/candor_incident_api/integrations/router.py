@@ -6,9 +6,16 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from candor_incident_api.concurrency import check_if_match, set_etag
-from candor_incident_api.dependencies import AdminDep, SessionDep, StateDep, ViewerDep
+from candor_incident_api.dependencies import (
+    AdminDep,
+    SessionDep,
+    StateDep,
+    ViewerDep,
+    after_commit,
+)
 from candor_incident_api.errors import not_found
 from candor_incident_api.ingest.auth import IntegrationKeys
 from candor_incident_api.ingest.sns import SnsVerifier
@@ -46,9 +53,11 @@ async def _found(
     return found
 
 
-def _forget_cached_keys(request: Request) -> None:
+def _forget_cached_keys(request: Request, session: AsyncSession) -> None:
+    """Drop the cached keys once the change is committed (earlier, a concurrent ingest
+    request could cache the old integration again)."""
     keys: IntegrationKeys = request.app.state.integration_keys
-    keys.forget()
+    after_commit(session, keys.forget)
 
 
 @router.post(
@@ -149,7 +158,7 @@ async def update_integration(
     found = await _found(session, integration_id, lock=True)
     check_if_match(request, found.id, found.version)
     services = await service.update_integration(session=session, integration=found, data=data)
-    _forget_cached_keys(request)
+    _forget_cached_keys(request, session)
     set_etag(response, found.id, found.version)
     return service.to_out(found, services, public_url=state.settings.public_url)
 
@@ -168,7 +177,7 @@ async def revoke_integration(
     found = await _found(session, integration_id, lock=True)
     check_if_match(request, found.id, found.version)
     await service.revoke_integration(session=session, integration=found)
-    _forget_cached_keys(request)
+    _forget_cached_keys(request, session)
 
 
 @router.get(

@@ -42,11 +42,14 @@ class OperatorTokens:
         self._sessions = sessions
         self._ttl = ttl
         self._cache: dict[str, tuple[float, TokenGrant]] = {}
+        self._forgotten = 0
+        """How many times :meth:`forget` ran: a lookup that overlapped one is not cached."""
 
     async def resolve(self, token: str) -> TokenGrant | Literal["integration-key"] | None:
         """The grant of ``token``; INTEGRATION_KEY for an integration key; else None."""
         key_hash = keys.hash_key(token)
         now = time.monotonic()
+        forgotten = self._forgotten
         cached = self._cache.get(key_hash)
         if cached is not None and cached[0] > now:
             return cached[1]
@@ -61,6 +64,8 @@ class OperatorTokens:
             seen = datetime.now(UTC)
             if row.last_used_at is None or seen - row.last_used_at > _TOUCH_EVERY:
                 await repository.touch(session, row.id, at=seen)
+        if forgotten != self._forgotten:
+            return grant  # read before a revocation committed: may be stale already
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[key_hash] = (now + self._ttl, grant)
@@ -68,4 +73,5 @@ class OperatorTokens:
 
     def forget(self, key_hash: str) -> None:
         """Drop a cached answer, so that a revocation applies at once in this process."""
+        self._forgotten += 1
         self._cache.pop(key_hash, None)

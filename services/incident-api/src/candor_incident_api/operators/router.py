@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from candor_incident_api.dependencies import AdminDep, SessionDep
+from candor_incident_api.dependencies import AdminDep, SessionDep, after_commit
 from candor_incident_api.errors import not_found
 from candor_incident_api.operators import repository, service
 from candor_incident_api.operators.auth import OperatorTokens
@@ -93,4 +93,6 @@ async def revoke_token(
     token = await _found(session, token_id)
     service.revoke_token(token=token)
     tokens: OperatorTokens = request.app.state.operator_tokens
-    tokens.forget(token.key_hash)
+    key_hash = token.key_hash
+    # Once committed: forgotten earlier, a concurrent request would cache it again.
+    after_commit(session, lambda: tokens.forget(key_hash))
