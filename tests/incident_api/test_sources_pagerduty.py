@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,7 +13,13 @@ import pytest
 
 from tests.incident_api.helpers import row_counts
 from tests.incident_api.payloads import pagerduty
-from tests.incident_api.sources.helpers import ensure_service, incident, new_integration, post
+from tests.incident_api.sources.helpers import (
+    ensure_service,
+    incident,
+    new_integration,
+    only_incident,
+    post,
+)
 
 INVALID = {"status": "invalid event", "message": "Event object is invalid"}
 
@@ -130,3 +137,76 @@ async def test_details_no_database_can_store_are_dropped_not_fatal(
     labels = (await incident(operator, item["id"]))["alerts"][0]["labels"]
     assert labels["free space"] == "1% and ?"
     assert labels["pingtime"] == "1500ms"
+
+
+def _stamped(event: dict[str, Any], at: datetime) -> dict[str, Any]:
+    event["payload"]["timestamp"] = at.isoformat()
+    return event
+
+
+async def test_a_sender_clock_ahead_does_not_lose_the_resolve(
+    api: Any, operator: httpx.AsyncClient
+) -> None:
+    """The resolve carries no timestamp: were the trigger dated by the sender's clock, two
+    minutes ahead, the resolve would look older than the firing and be ignored forever."""
+    await new_integration(operator, "pagerduty", key=pagerduty.ROUTING_KEY)
+    ahead = datetime.now(UTC) + timedelta(minutes=2)
+
+    fired = await post(api, "/v2/enqueue", _stamped(pagerduty.trigger(), ahead))
+    resolved = await post(api, "/v2/enqueue", pagerduty.resolve())
+
+    assert fired.status_code == resolved.status_code == 202
+    found = await only_incident(operator)
+    assert found["status"] == "resolved"
+    (alert,) = found["alerts"]
+    assert datetime.fromisoformat(alert["labels"]["pagerduty_timestamp"]) == ahead
+    assert datetime.fromisoformat(alert["starts_at"]) < ahead - timedelta(minutes=1)
+
+
+async def test_a_sender_clock_behind_does_not_make_a_new_trigger_stale(
+    api: Any, operator: httpx.AsyncClient
+) -> None:
+    """Dated by the sender's clock, an hour behind, a trigger after a resolve would look
+    older than that resolve (dated by ours) and be ignored."""
+    await new_integration(operator, "pagerduty", key=pagerduty.ROUTING_KEY)
+    behind = datetime.now(UTC) - timedelta(hours=1)
+
+    first = await post(api, "/v2/enqueue", _stamped(pagerduty.trigger(), behind))
+    resolved = await post(api, "/v2/enqueue", pagerduty.resolve())
+    again = await post(
+        api, "/v2/enqueue", _stamped(pagerduty.trigger(), behind + timedelta(seconds=30))
+    )
+
+    assert first.status_code == resolved.status_code == again.status_code == 202
+    items = (await operator.get("/v1/incidents")).json()["items"]
+    # Fired again after its resolution: a new incident (or the old one reopened) fires.
+    assert sum(item["firing_alerts"] for item in items) == 1
+    assert any(item["status"] != "resolved" for item in items), items
+
+
+async def test_acknowledge_and_resolve_go_where_the_trigger_went_past_the_rules(
+    api: Any, operator: httpx.AsyncClient
+) -> None:
+    """The rules see a resolve's labels ({dedup_key}) only: a catch-all rule after the one
+    that placed the trigger must not send its acknowledge or resolve to another service."""
+    await ensure_service(operator, "payroll", "Payroll")
+    created = await new_integration(operator, "pagerduty", key=pagerduty.ROUTING_KEY)
+    rules = [
+        {"matchers": [{"label": "service", "op": "=", "value": "payroll"}], "service": "payroll"},
+        {"matchers": [], "service": "email"},
+    ]
+    put = await operator.put(f"/v1/integrations/{created['id']}/routing-rules", json=rules)
+    assert put.status_code == 200, put.text
+    trigger = pagerduty.trigger()
+    trigger["payload"]["custom_details"]["service"] = "payroll"
+
+    fired = await post(api, "/v2/enqueue", trigger)
+    acknowledged = await post(api, "/v2/enqueue", pagerduty.acknowledge())
+    seen = await only_incident(operator)
+    resolved = await post(api, "/v2/enqueue", pagerduty.resolve())
+
+    assert [r.status_code for r in (fired, acknowledged, resolved)] == [202, 202, 202]
+    assert seen["service"] == "payroll"
+    assert seen["acknowledged_by"] == f"integration:{created['id']}", seen
+    found = await only_incident(operator)
+    assert (found["service"], found["status"]) == ("payroll", "resolved")

@@ -27,6 +27,12 @@ class InboundAlert:
     """The service the source itself names (Alertmanager's ``service`` label, ...)."""
     component_slug: str | None = None
     """The component the source names (a ``component`` label), if any."""
+    service_pinned: bool = False
+    """The source already knows the service (``service_slug``): routing rules are skipped.
+
+    Set for a PagerDuty acknowledge or resolve, which goes where its trigger went: its labels
+    are only its ``dedup_key``, which a catch-all or negative rule could send elsewhere.
+    """
 
 
 def fingerprint_of(labels: dict[str, str]) -> str:

@@ -118,7 +118,8 @@ async def routing_key_caller(request: Request) -> IngestCaller:
 async def _with_service_of_trigger(
     request: Request, caller: IngestCaller, alert: InboundAlert
 ) -> InboundAlert:
-    """An acknowledge or resolve names only the dedup_key: route it where its trigger went."""
+    """An acknowledge or resolve names only the dedup_key: route it where its trigger went,
+    past the routing rules (which see only the dedup_key, not the trigger's labels)."""
     sessions = request.app.state.candor.sessions
     async with sessions() as session:
         slug = await session.scalar(
@@ -132,7 +133,7 @@ async def _with_service_of_trigger(
             .order_by(Alert.last_received_at.desc())
             .limit(1)
         )
-    return replace(alert, service_slug=slug) if slug else alert
+    return replace(alert, service_slug=slug, service_pinned=True) if slug else alert
 
 
 DESCRIPTION = (

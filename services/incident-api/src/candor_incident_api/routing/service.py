@@ -56,7 +56,8 @@ async def place(
     for caller, alerts in requests:
         own: list[_Target] = []
         for alert in alerts:
-            rule = rules.first_match(caller.integration_id, alert.labels)
+            pinned = alert.service_pinned
+            rule = None if pinned else rules.first_match(caller.integration_id, alert.labels)
             if rule is not None:
                 target = _Target(rule.service_id, None, rule.component_id, None, True)
                 ids.add(rule.service_id)

@@ -5,6 +5,12 @@ integration key; ``trigger`` fires, ``acknowledge`` acknowledges and ``resolve``
 alert named by ``dedup_key`` (generated for a trigger without one, and returned).
 ``payload.source``, ``component``, ``group``, ``class`` and ``custom_details`` become labels;
 a ``service`` entry of ``custom_details`` names the Candor service.
+
+Times are Candor's: every action is dated when it is received, as PagerDuty orders events by
+arrival. The sender's ``payload.timestamp`` is kept as the ``pagerduty_timestamp`` label only:
+acknowledge and resolve carry no timestamp, so mixing the sender's clock (trigger) with ours
+(resolve) would make a sender running ahead have its resolves ignored as older than the
+firing, and one running behind have its re-triggers taken for stale.
 """
 
 from __future__ import annotations
@@ -110,7 +116,7 @@ class PagerDutyEvent(BaseModel):
 
 
 def to_alerts(event: PagerDutyEvent) -> list[InboundAlert]:
-    """The one alert an event is about."""
+    """The one alert an event is about, dated when it was received (module docstring)."""
     assert event.dedup_key is not None  # set by validation for every action
     received_at = event._received_at
     fingerprint = fingerprint_from_key(event.dedup_key)
@@ -140,6 +146,7 @@ def to_alerts(event: PagerDutyEvent) -> list[InboundAlert]:
             "class": details.event_class,
             "client": event.client,
             "dedup_key": event.dedup_key,
+            "pagerduty_timestamp": details.timestamp.isoformat() if details.timestamp else None,
         },
     )
     return [
@@ -148,7 +155,7 @@ def to_alerts(event: PagerDutyEvent) -> list[InboundAlert]:
             fingerprint=fingerprint,
             status="firing",
             summary=summary_of(details.summary),
-            starts_at=details.timestamp or received_at,
+            starts_at=received_at,
             severity=details.severity,
             labels=labels,
             service_slug=slug_or_none(labels.get("service")),
