@@ -27,14 +27,17 @@ async def setup_email(operator: httpx.AsyncClient, *, default_service: str | Non
 async def post_alert(api: Any, key: str | None, payload: Any, **kwargs: Any) -> httpx.Response:
     """POST an Alertmanager payload with ``key`` as bearer token."""
     async with api.client(token=key) as client:
+        response: httpx.Response
         if isinstance(payload, (bytes, str)):
-            return await client.post(
+            response = await client.post(
                 "/v1/ingest/alertmanager",
                 content=payload,
                 headers={"content-type": "application/json"},
                 **kwargs,
             )
-        return await client.post("/v1/ingest/alertmanager", json=payload, **kwargs)
+        else:
+            response = await client.post("/v1/ingest/alertmanager", json=payload, **kwargs)
+        return response
 
 
 async def row_counts(api: Any) -> dict[str, int]:
