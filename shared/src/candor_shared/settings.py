@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -82,3 +82,19 @@ class CandorSettings(BaseSettings):
         default="console", description="json (one object per line, for production) or console."
     )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    outbound_allowlist: str = Field(
+        default="",
+        description=(
+            "Comma-separated hosts or CIDR ranges that webhook, Slack, Teams and Apprise URLs may"
+            " reach although they are loopback, private or link-local (all such addresses are"
+            " refused otherwise), e.g. `hooks.intranet,10.20.0.0/16`."
+        ),
+    )
+
+    @field_validator("outbound_allowlist")
+    @classmethod
+    def _outbound_allowlist_parses(cls, value: str) -> str:
+        from candor_shared.outbound import Allowlist
+
+        Allowlist.parse(value)
+        return value
