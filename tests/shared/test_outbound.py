@@ -10,11 +10,13 @@ import asyncio
 import ipaddress
 import re
 import socket
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
+import trustme
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -229,6 +231,38 @@ async def test_redirects_to_loopback_are_returned_not_followed() -> None:
             assert listener.server is not None
             listener.server.close()
             await listener.server.wait_closed()
+
+
+async def test_https_connects_to_the_checked_address_and_verifies_the_original_name() -> None:
+    # The transport dials 127.0.0.1 itself, yet TLS must still send SNI "localhost" and check
+    # the certificate against "localhost" — otherwise pinning the address would break HTTPS.
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(server_context)
+    server_names: list[str | None] = []
+    server_context.sni_callback = lambda _sock, name, _ctx: server_names.append(name)
+    listener = Listener(answer=OK)
+    listener.server = await asyncio.start_server(
+        listener.handle, "127.0.0.1", 0, ssl=server_context
+    )
+    port = listener.server.sockets[0].getsockname()[1]
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    try:
+        async with new_outbound_client("localhost", timeout=5, verify=client_context) as client:
+            response = await client.post(f"https://localhost:{port}/hook", json={})
+            assert response.status_code == 200
+            # The same server reached by its address does not hold a certificate for it.
+            async with new_outbound_client(
+                "127.0.0.1", timeout=5, verify=client_context
+            ) as by_address:
+                with pytest.raises(httpx.ConnectError, match="certificate"):
+                    await by_address.post(f"https://127.0.0.1:{port}/hook", json={})
+        assert server_names[0] == "localhost"
+        assert f"host: localhost:{port}".encode() in listener.requests[0].lower()
+    finally:
+        listener.server.close()
+        await listener.server.wait_closed()
 
 
 def test_public_addresses_pass() -> None:

@@ -28,6 +28,7 @@ import asyncio
 import ipaddress
 import re
 import socket
+import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -370,7 +371,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         self,
         allowlist: AllowlistLike = "",
         *,
-        verify: bool | str = True,
+        verify: ssl.SSLContext | str | bool = True,
         limits: httpx.Limits = OUTBOUND_LIMITS,
         http2: bool = False,
     ) -> None:
@@ -392,14 +393,20 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
 
 
 def new_outbound_client(
-    allowlist: AllowlistLike = "", *, timeout: float | httpx.Timeout = 10.0, **client_options: Any
+    allowlist: AllowlistLike = "",
+    *,
+    timeout: float | httpx.Timeout = 10.0,
+    limits: httpx.Limits = OUTBOUND_LIMITS,
+    verify: ssl.SSLContext | str | bool = True,
+    headers: dict[str, str] | None = None,
 ) -> httpx.AsyncClient:
     """An AsyncClient for user-supplied URLs: every connection checked against SSRF, no redirects
-    followed, no proxies from the environment. Refusals raise OutboundRefused."""
+    followed (a 3xx is returned as it is), no proxies from the environment. Refusals raise
+    OutboundRefused (a ValueError), before anything is sent."""
     return httpx.AsyncClient(
-        transport=GuardedTransport(allowlist),
+        transport=GuardedTransport(allowlist, verify=verify, limits=limits),
         timeout=timeout,
         follow_redirects=False,
         trust_env=False,
-        **client_options,
+        headers=headers,
     )
