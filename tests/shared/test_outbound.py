@@ -25,6 +25,7 @@ from candor_shared.outbound import (
     Allowlist,
     OutboundRefused,
     address_refusal,
+    check_host,
     check_url,
     check_url_resolving,
     new_outbound_client,
@@ -274,6 +275,15 @@ def test_public_addresses_pass() -> None:
         "https://bücher.example/hook",
     ):
         check_url(url)
+
+
+def test_hosts_of_other_schemes_can_be_checked_alone() -> None:
+    for host in ("127.1", "[::1]", "LOCALHOST.", "0x7f000001", "169.254.169.254", "fd00::1"):
+        with pytest.raises(OutboundRefused):
+            check_host(host)
+    check_host("mattermost.example.com")
+    check_host("10.1.2.3", "10.0.0.0/8")
+    check_host("chat.intranet", "chat.intranet")
 
 
 def test_loose_ipv4_spellings_read_as_inet_aton_does() -> None:

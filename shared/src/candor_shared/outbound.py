@@ -8,6 +8,9 @@ cloud credentials or poke internal services. Two layers:
   information, or a host that *is* a non-public address in any spelling the resolver would
   accept (decimal, octal, hex, short forms, IPv4-mapped/compatible, NAT64 and 6to4 IPv6,
   trailing dots) or a ``localhost`` name. :func:`check_url_resolving` also resolves the name.
+  :func:`check_host` does the same for the host of a non-http URL (Apprise's ``mmost://``):
+  Apprise connects through its own HTTP stack, so for it only these checks apply, not the
+  connect-time one below.
 - :func:`new_outbound_client` gives an ``httpx.AsyncClient`` whose transport resolves each
   host itself when it connects, refuses if any resolved address is not public, and connects
   to the address it checked (TLS still verifies, and SNI and ``Host`` still carry, the
@@ -258,9 +261,15 @@ def check_url(url: str | httpx.URL, allowlist: AllowlistLike = "") -> None:
     """Raise OutboundRefused unless the URL is http(s), has no user info, and its host is not a
     non-public address or a localhost name (in any spelling), or is allowlisted. No DNS lookup:
     names are checked again, resolved, by the client from :func:`new_outbound_client`."""
+    check_host(_canonical_host(_parse(url)), allowlist)
+
+
+def check_host(host: str, allowlist: AllowlistLike = "") -> None:
+    """Raise OutboundRefused if the host (a name or an address in any spelling, without port)
+    is a non-public address or a localhost name and is not allowlisted. No DNS lookup; for
+    non-http URLs (Apprise's ``mmost://host/...``) call it with the URL's host."""
     allowed = _as_allowlist(allowlist)
-    parsed = _parse(url)
-    host = _canonical_host(parsed)
+    host = host.strip("[]").lower().rstrip(".")
     if allowed.allows_host(host):
         return
     address = _literal_address(host)
