@@ -1,47 +1,72 @@
-"""One notice as one email: a plain-text part and an HTML part, in the recipient's timezone.
+"""One notice as one email: a plain-text part and an HTML part, in the recipient's timezone
+and language.
 
 Values from outside (incident titles, summaries, service names) are made safe for where
 they go: headers lose every line break and control character, HTML is autoescaped.
+Operators' words (service names, titles, messages) are sent as written; Candor's own words,
+dates and durations are in the recipient's language (see :mod:`.languages` for how).
 """
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Literal
 
 import jinja2
 
+from candor_notifier.mail.languages import (
+    N_,
+    duration_in_words,
+    language_for,
+    local_time,
+    translations_for,
+)
 from candor_shared.contract import IncidentSnapshot
 
 NoticeKind = Literal["opened", "updated", "resolved", "reopened"]
 
+__all__ = ["Recipient", "compose", "duration_in_words", "header_safe", "local_time", "subject_of"]
+
 STATUS_LABELS = {
-    "investigating": "Investigating",
-    "identified": "Identified",
-    "monitoring": "Monitoring",
-    "resolved": "Resolved",
+    "investigating": N_("Investigating"),
+    "identified": N_("Identified"),
+    "monitoring": N_("Monitoring"),
+    "resolved": N_("Resolved"),
 }
 STATUS_MEANINGS = {
-    "investigating": "we know something is wrong and are finding out why.",
-    "identified": "we have found the cause and are working on a fix.",
-    "monitoring": "a fix is in place and we are making sure it holds.",
-    "resolved": "it works normally again.",
+    "investigating": N_("we know something is wrong and are finding out why."),
+    "identified": N_("we have found the cause and are working on a fix."),
+    "monitoring": N_("a fix is in place and we are making sure it holds."),
+    "resolved": N_("it works normally again."),
 }
+REOPENED_LABEL = N_("Back again")
+SUBJECT = N_("[%(label)s] %(service)s — %(title)s")
+UPDATE_SUBJECT = N_("[%(label)s] Update: %(service)s — %(title)s")
 SUBJECT_TITLE_LIMIT = 150
 
-_templates = jinja2.Environment(
-    loader=jinja2.PackageLoader("candor_notifier", "templates"),
-    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=True),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+
+@functools.cache
+def templates_for(language: str) -> jinja2.Environment:
+    """The templates, speaking ``language`` (one of :func:`.languages.available_languages`)."""
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("candor_notifier", "templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.install_gettext_translations(  # type: ignore[attr-defined]
+        translations_for(language), newstyle=True
+    )
+    return environment
 
 
 @dataclass(frozen=True)
@@ -72,31 +97,22 @@ def zone_of(name: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
-def local_time(moment: datetime, zone: zoneinfo.ZoneInfo) -> str:
-    """``Monday 23 November 2026 at 10:58 CET``: a moment as a reader in ``zone`` says it."""
-    local = moment.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M} {local.tzname()}"
+def subject_of(*, kind: NoticeKind, incident: IncidentSnapshot, language: str = "en") -> str:
+    """``[Investigating] Email — Outgoing mail is not being delivered``, on one line.
 
-
-def duration_in_words(span: timedelta) -> str:
-    """``22 minutes``, ``1 hour and 5 minutes``, ``2 days and 3 hours`` (to the minute)."""
-    minutes = round(span.total_seconds() / 60)
-    if minutes < 1:
-        return "less than a minute"
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    units = [(days, "day"), (hours, "hour"), (0 if days else minutes, "minute")]
-    words = [f"{count} {unit}{'' if count == 1 else 's'}" for count, unit in units if count]
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def subject_of(*, kind: NoticeKind, incident: IncidentSnapshot) -> str:
-    """``[Investigating] Email — Outgoing mail is not being delivered``, on one line."""
+    Status and wording are in ``language``; the service name and the title stay as written.
+    """
+    words = translations_for(language_for(language))
     status = "resolved" if kind == "resolved" else incident.status
-    title = header_safe(incident.title, limit=SUBJECT_TITLE_LIMIT)
-    label = "Back again" if kind == "reopened" else STATUS_LABELS[status]
-    prefix = "Update: " if kind == "updated" else ""
-    return header_safe(f"[{label}] {prefix}{incident.service.name} — {title}")
+    label_id = REOPENED_LABEL if kind == "reopened" else STATUS_LABELS[status]
+    subject_id = UPDATE_SUBJECT if kind == "updated" else SUBJECT
+    label = words.gettext(label_id)
+    subject = words.gettext(subject_id) % {
+        "label": label,
+        "service": incident.service.name,
+        "title": header_safe(incident.title, limit=SUBJECT_TITLE_LIMIT),
+    }
+    return header_safe(subject)
 
 
 def compose(
@@ -110,24 +126,30 @@ def compose(
     public_url: str,
     now: datetime,
 ) -> EmailMessage:
-    """The multipart/alternative email telling ``recipient`` that ``incident`` opened or ended."""
+    """The multipart/alternative email telling ``recipient`` that ``incident`` opened or ended.
+
+    Written in the closest language to ``recipient.language`` that Candor speaks (English
+    when none is close), with times in ``recipient.timezone``.
+    """
     zone = zone_of(recipient.timezone)
+    language = language_for(recipient.language)
+    words = translations_for(language)
     status = "resolved" if kind == "resolved" else incident.status
     resolved_at = incident.resolved_at or now
     context = {
-        "language": header_safe(recipient.language) or "en",
+        "language": language,
         "service_name": header_safe(incident.service.name),
         "title": header_safe(incident.title),
         "summary": incident.summary.strip(),
-        "status_label": STATUS_LABELS[status],
-        "status_meaning": STATUS_MEANINGS[status],
-        "started": local_time(incident.started_at, zone),
-        "ended": local_time(resolved_at, zone),
-        "duration": duration_in_words(resolved_at - incident.started_at),
+        "status_label": words.gettext(STATUS_LABELS[status]),
+        "status_meaning": words.gettext(STATUS_MEANINGS[status]),
+        "started": local_time(incident.started_at, zone, language),
+        "ended": local_time(resolved_at, zone, language),
+        "duration": duration_in_words(resolved_at - incident.started_at, language),
         "public_url": public_url,
         "public_message": incident.public_message.strip(),
         "next_update": (
-            local_time(incident.next_update_at, zone) if incident.next_update_at else ""
+            local_time(incident.next_update_at, zone, language) if incident.next_update_at else ""
         ),
         "also_affected": [
             {
@@ -139,7 +161,7 @@ def compose(
         ],
     }
     message = EmailMessage()
-    message["Subject"] = subject_of(kind=kind, incident=incident)
+    message["Subject"] = subject_of(kind=kind, incident=incident, language=language)
     message["From"] = header_safe(sender)
     message["To"] = header_safe(recipient.email)
     message["Date"] = format_datetime(now)
@@ -148,8 +170,10 @@ def compose(
         message["In-Reply-To"] = in_reply_to
         message["References"] = in_reply_to
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(_templates.get_template(f"incident_{kind}.txt").render(context))
+    templates = templates_for(language)
+    message.set_content(templates.get_template(f"incident_{kind}.txt").render(context))
     message.add_alternative(
-        _templates.get_template(f"incident_{kind}.html").render(context), subtype="html"
+        templates.get_template(f"incident_{kind}.html").render(context), subtype="html"
     )
+    message["Content-Language"] = language
     return message
