@@ -15,12 +15,14 @@ import httpx
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 import candor_notifier
 from candor_dev.mailcatcher import MailCatcher
 from candor_notifier.mail.compose import NoticeKind, Recipient, compose, subject_of
 from candor_notifier.mail.languages import (
+    LOCALES,
     available_languages,
     catalog_path,
     duration_in_words,
@@ -284,12 +286,10 @@ def _reparsed(raw: bytes) -> EmailMessage:
 
 
 def _source_messages() -> list[str]:
-    """Every word the templates and the mail code mark for translation, as gettext tools see it."""
-    found = extract_from_dir(
-        str(PACKAGE),
-        method_map=[("mail/**.py", "python"), ("templates/**", "jinja2.ext:babel_extract")],
-        options_map={"templates/**": {"extensions": "jinja2.ext.i18n"}},
-    )
+    """Every word the templates and the mail code mark for translation, as ``pybabel`` sees it."""
+    with (LOCALES / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
+    found = extract_from_dir(str(PACKAGE), method_map=method_map, options_map=options_map)
     return sorted({str(message) for _, _, message, _, _ in found})
 
 

@@ -1,4 +1,4 @@
-"""The recipient's language: message catalogs, dates and durations as its readers write them.
+r"""The recipient's language: message catalogs, dates and durations as its readers write them.
 
 The mechanism is the standard one for Python and Jinja2: GNU gettext message catalogs,
 read and formatted with Babel.
@@ -20,9 +20,17 @@ read and formatted with Babel.
 - A recipient's language tag is matched to a catalog by the closest fit: ``fr-CA`` and
   ``fr_CA`` read French, an unknown language reads English.
 
-To add a language, copy ``fr`` to ``locales/<language>/LC_MESSAGES/candor.po`` and translate
-every ``msgstr``; ``tests/notifier/test_languages.py`` checks that each catalog covers
-exactly the words the templates and the code use, with the same placeholders.
+After changing words in the templates or the code, bring the catalogs up to date with
+Babel's own tool, from ``services/notifier/src/candor_notifier``::
+
+    pybabel extract -F mail/locales/babel.cfg -c Translators: --strip-comment-tags \
+        --no-location -o /tmp/candor.pot .
+    pybabel update -i /tmp/candor.pot -d mail/locales -D candor -w 100 --ignore-obsolete
+
+then translate the new or ``fuzzy`` entries. To add a language, run
+``pybabel init -i /tmp/candor.pot -d mail/locales -D candor -l <language>`` instead of
+``update``. ``tests/notifier/test_languages.py`` fails while a catalog misses a word, keeps an
+unused or fuzzy one, or changes a placeholder.
 """
 
 from __future__ import annotations
