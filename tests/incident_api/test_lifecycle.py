@@ -210,6 +210,8 @@ async def test_an_incident_still_standing_after_the_delay_is_broadcast(
         return bool(found["broadcast"])
 
     await eventually(broadcast)
+    entries = (await operator.get(f"/v1/incidents/{incident_id}/timeline")).json()["items"]
+    assert entries[0]["actor"] == "integration:prom"  # the integration's name
     events = await read_events(broker, f"{topic_prefix}{INCIDENTS}", count=2)
     assert [type(e.data) for e in events] == [AlertFired, IncidentOpened]
     kinds = [

@@ -22,6 +22,8 @@ class IngestCaller:
     """Slugs of the services it may post for besides the default (routing rules add theirs)."""
     signing_secret: str | None = None
     rate_limit_per_minute: int | None = None
+    name: str = ""
+    """The integration's name, as timelines show who reported an alert."""
     """None: the server's default (``CANDOR_INGEST_RATE_LIMIT_PER_MINUTE``); 0: unlimited."""
 
 
@@ -63,6 +65,7 @@ class IntegrationKeys:
                 allowed_services=frozenset(allowed[integration.id]),
                 signing_secret=integration.signing_secret,
                 rate_limit_per_minute=integration.rate_limit_per_minute,
+                name=integration.name,
             )
         if forgotten != self._forgotten:
             return caller  # read before a change committed: may be stale already

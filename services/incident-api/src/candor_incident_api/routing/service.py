@@ -108,7 +108,7 @@ async def place(
                     service=service,
                     integration_id=caller.integration_id,
                     component_id=component_id,
-                    actor=f"integration:{caller.integration_id}",
+                    actor=f"integration:{caller.name or caller.integration_id}",
                 )
             )
         result.append(refused if refused is not None else placed)
