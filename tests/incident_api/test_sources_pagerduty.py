@@ -207,6 +207,6 @@ async def test_acknowledge_and_resolve_go_where_the_trigger_went_past_the_rules(
 
     assert [r.status_code for r in (fired, acknowledged, resolved)] == [202, 202, 202]
     assert seen["service"] == "payroll"
-    assert seen["acknowledged_by"] == f"integration:{created['id']}", seen
+    assert seen["acknowledged_by"] == f"integration:{created['name']}", seen
     found = await only_incident(operator)
     assert (found["service"], found["status"]) == ("payroll", "resolved")
