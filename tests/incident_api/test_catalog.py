@@ -4,6 +4,7 @@ cycles refused, deletion only without history, and the events each change publis
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -26,7 +27,10 @@ EMAIL: dict[str, Any] = {
     },
     "notification_delay_seconds": 120,
     "flap_window_seconds": 900,
-    "agreement": {"availability_percent": 99.5, "acknowledge_within_minutes": 15},
+    "agreement": {
+        "availability": {"adequate_percent": 99.5},
+        "terms": {"major": {"acknowledge_within": "PT15M"}},
+    },
     "components": [
         {"slug": "smtp", "name": "Outgoing mail"},
         {"slug": "webmail", "name": "Webmail", "description": "https://mail.example.org"},
@@ -65,8 +69,9 @@ async def test_put_creates_then_changes_nothing_then_replaces(
     assert body["owners"] == EMAIL["owners"]
     assert body["impact_wording"] == EMAIL["impact_wording"]
     assert (body["notification_delay_seconds"], body["flap_window_seconds"]) == (120, 900)
-    assert body["agreement"]["availability_percent"] == 99.5
-    assert body["agreement"]["period_days"] == 30  # the contract's default, stored explicitly
+    assert body["agreement"]["availability"]["adequate_percent"] == 99.5
+    assert body["agreement"]["availability"]["window"] == "calendar_month"  # default, stored
+    assert body["agreement"]["terms"]["major"]["acknowledge_within"] == "PT15M"
     assert [(c["slug"], c["position"]) for c in body["components"]] == [
         ("smtp", 0),
         ("webmail", 1),
@@ -217,7 +222,10 @@ async def test_dependency_problems_are_422_naming_the_field(
 
 async def test_bad_fields_are_422(operator: httpx.AsyncClient) -> None:
     cases: list[dict[str, Any]] = [
-        {"name": "X", "agreement": {"availability_percent": 150}},
+        {"name": "X", "agreement": {"availability": {"adequate_percent": 150}}},
+        {"name": "X", "agreement": {"terms": {"major": {"update_every": "PT30S"}}}},
+        {"name": "X", "agreement": {"downtime_fraction": {"minor": 2}}},
+        {"name": "X", "agreement": {"timezone": "Mars/Olympus"}},
         {"name": "X", "agreement": {"sla": 1}},
         {"name": "X", "agreement": {"business_hours": {"timezone": "Mars/Olympus"}}},
         {"name": "X", "agreement": {"business_hours": {"start": "08:00:00+01:00"}}},
@@ -308,7 +316,7 @@ async def test_every_change_publishes_the_whole_service_and_no_change_publishes_
         ("identity", "major"),
     }
     assert first.agreement is not None
-    assert first.agreement.acknowledge_within_minutes == 15
+    assert first.agreement.terms["major"].acknowledge_within == timedelta(minutes=15)
     assert len(events) == 4  # network, identity, email v1, email v2: the same PUT added none
 
 
@@ -462,3 +470,32 @@ async def test_two_racing_edits_cannot_make_a_cycle(
         )
 
         assert sorted(r.status_code for r in answers) == [200, 422], [r.text for r in answers]
+
+
+async def test_the_agreement_has_its_own_address_with_iso_8601_durations(
+    operator: httpx.AsyncClient,
+) -> None:
+    await operator.put("/v1/services/email", json={"name": "Email"})
+    missing = await operator.get("/v1/services/email/agreement")
+    terms = {
+        "timezone": "Europe/Paris",
+        "availability": {"adequate_percent": 99.5, "desired_percent": 99.9},
+        "terms": {"major": {"acknowledge_within": "PT15M", "update_every": "PT1H"}},
+        "maintenance_notice": "P3D",
+    }
+
+    put = await operator.put("/v1/services/email/agreement", json=terms)
+    inverted = await operator.put(
+        "/v1/services/email/agreement",
+        json={"availability": {"adequate_percent": 99.9, "desired_percent": 99.5}},
+    )
+
+    assert missing.status_code == 404
+    assert put.status_code == 200, put.text
+    assert put.json()["terms"]["major"]["update_every"] == "PT1H"
+    assert put.json()["maintenance_notice"] == "P3D"
+    assert inverted.status_code == 422
+    assert "desired_percent" in inverted.text
+    read = (await operator.get("/v1/services/email/agreement")).json()
+    assert read == put.json()
+    assert (await operator.get("/v1/services/email")).json()["agreement"] == read

@@ -6,10 +6,12 @@ changed in meaning; consumers ignore fields they do not know.
 
 from candor_shared.contract.catalog import (
     AgreementTerms,
+    AvailabilityObjective,
     BusinessHours,
     ComponentRef,
     DependencyRef,
     IntegrationChanged,
+    ResponseTerms,
     ServiceDeleted,
     ServiceUpserted,
     SubscriberErased,
@@ -50,6 +52,7 @@ __all__ = [
     "AgreementTerms",
     "AlertFired",
     "AlertResolved",
+    "AvailabilityObjective",
     "BusinessHours",
     "CloudEvent",
     "ComponentRef",
@@ -67,6 +70,7 @@ __all__ = [
     "MaintenanceSnapshot",
     "MaintenanceStarted",
     "MaintenanceUpdated",
+    "ResponseTerms",
     "ServiceDeleted",
     "ServiceRef",
     "ServiceUpserted",

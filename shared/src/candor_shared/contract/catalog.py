@@ -6,10 +6,10 @@ followed by a tombstone, so that a compacted topic forgets the address too.
 
 from __future__ import annotations
 
-from datetime import time
-from typing import Literal
+from datetime import time, timedelta
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from candor_shared.contract import topics
 from candor_shared.contract.envelope import EventData
@@ -33,27 +33,105 @@ class BusinessHours(BaseModel):
     end: time = Field(
         default=time(18, 0), examples=["18:00"], json_schema_extra={"format": "partial-time"}
     )
+    holidays: str | None = Field(
+        default=None,
+        examples=["FR", "DE-BY"],
+        description="Public holidays that do not count: a country code, optionally with a "
+        "subdivision, as the `holidays` package names them.",
+    )
 
 
-class AgreementTerms(BaseModel):
-    """The service levels negotiated with users for one service; absent terms are not promised."""
+def _at_least_a_minute(value: timedelta) -> timedelta:
+    if value < timedelta(minutes=1):
+        raise ValueError("a duration of at least one minute (ISO 8601, e.g. PT30M)")
+    return value
+
+
+Duration = Annotated[
+    timedelta,
+    AfterValidator(_at_least_a_minute),
+    Field(examples=["PT30M"], json_schema_extra={"format": "duration"}),
+]
+"""An ISO 8601 duration of at least a minute (``PT15M``, ``PT4H``, ``P1D``)."""
+
+Severity = Literal["minor", "major", "critical"]
+
+
+class AvailabilityObjective(BaseModel):
+    """How available the service must be: the zone of tolerance between what users accept
+    (adequate, the negotiated minimum) and what they would like (desired)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    availability_percent: float | None = Field(
-        default=None, gt=0, le=100, examples=[99.5], description="Target availability."
+    adequate_percent: float = Field(gt=0, le=100, examples=[99.5])
+    desired_percent: float | None = Field(default=None, gt=0, le=100, examples=[99.9])
+    window: Literal["calendar_month", "rolling"] = Field(
+        default="calendar_month",
+        description="A calendar month in the agreement's timezone, or the last `rolling_days`.",
     )
-    period_days: int = Field(
-        default=30, ge=1, le=366, description="The window availability is measured over."
+    rolling_days: int = Field(default=30, ge=1, le=366)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AvailabilityObjective:
+        if self.desired_percent is not None and self.desired_percent < self.adequate_percent:
+            raise ValueError("desired_percent: at least adequate_percent")
+        return self
+
+
+class ResponseTerms(BaseModel):
+    """What operators promise for incidents of one severity; absent terms are not promised."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    acknowledge_within: Duration | None = None
+    first_communication_within: Duration | None = None
+    update_every: Duration | None = Field(
+        default=None, description="How often users must hear from IT while it lasts."
     )
-    acknowledge_within_minutes: int | None = Field(default=None, ge=1, examples=[15])
-    first_communication_within_minutes: int | None = Field(default=None, ge=1, examples=[30])
-    update_every_minutes: int | None = Field(default=None, ge=1, examples=[60])
-    restore_within_minutes: int | None = Field(default=None, ge=1, examples=[240])
-    maintenance_notice_hours: int | None = Field(default=None, ge=0, examples=[72])
+    restore_within: Duration | None = None
+    business_hours_only: bool = Field(
+        default=False, description="These clocks run only in the agreement's business hours."
+    )
+
+
+class AgreementTerms(BaseModel):
+    """The service levels negotiated with users for one service; absent terms are not promised.
+
+    Durations are ISO 8601 (``PT30M``); response terms are per incident severity (impact).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timezone: str = Field(
+        default="UTC", examples=["Europe/Paris"], description="Where calendar months begin."
+    )
+    availability: AvailabilityObjective | None = None
+    terms: dict[Severity, ResponseTerms] = Field(
+        default_factory=dict,
+        examples=[{"major": {"acknowledge_within": "PT15M", "update_every": "PT1H"}}],
+    )
     business_hours: BusinessHours | None = Field(
         default=None, description="Absent: clocks run around the clock."
     )
+    maintenance_notice: Duration | None = Field(
+        default=None,
+        description="How long ahead maintenance must be announced to be excluded from "
+        "availability; announced later, it counts as downtime.",
+    )
+    downtime_fraction: dict[Severity, float] = Field(
+        default_factory=dict,
+        examples=[{"minor": 0.25}],
+        description="How much of an incident's time counts as downtime, per impact "
+        "(0 to 1); absent levels count fully.",
+    )
+
+    @field_validator("downtime_fraction")
+    @classmethod
+    def _fractions(cls, value: dict[Severity, float]) -> dict[Severity, float]:
+        for level, fraction in value.items():
+            if not 0 <= fraction <= 1:
+                raise ValueError(f"{level}: a fraction between 0 and 1")
+        return value
 
 
 class ComponentRef(BaseModel):

@@ -23,6 +23,7 @@ from candor_incident_api.concurrency import check_if_match, set_etag
 from candor_incident_api.dependencies import AdminDep, SessionDep, ViewerDep
 from candor_incident_api.errors import ApiError, not_found
 from candor_incident_api.pagination import Page, decode_cursor, encode_cursor
+from candor_shared.contract import AgreementTerms
 
 router = APIRouter(prefix="/v1/services", tags=["catalog"])
 
@@ -175,6 +176,52 @@ async def patch_service(
     out, _outcome = await service.patch_service(session=session, service=existing, patch=patch)
     set_etag(response, out.id, out.version)
     return out
+
+
+@router.get(
+    "/{slug}/agreement",
+    summary="A service's agreement terms",
+    description="The service levels negotiated with its users, as `PUT` takes them; 404 when "
+    "the service has no agreement.",
+    responses={**_AUTH, **_MISSING},
+)
+async def get_agreement(slug: Slug, session: SessionDep, _: ViewerDep) -> AgreementTerms:
+    """One service's agreement."""
+    found = await repository.get_by_slug(session, slug)
+    if found is None:
+        raise not_found("service", slug)
+    if found.agreement is None:
+        raise not_found("agreement of service", slug)
+    return AgreementTerms.model_validate(found.agreement)
+
+
+@router.put(
+    "/{slug}/agreement",
+    summary="Set a service's agreement terms",
+    description="Replaces the service's agreement (durations in ISO 8601, e.g. `PT30M`); the "
+    "sla-monitor evaluates it from the published service event. Same as PATCH with "
+    '`{"agreement": ...}`; `If-Match` is honoured.',
+    responses={**_AUTH, **_MISSING, **_STALE, **_INVALID},
+)
+async def put_agreement(
+    slug: Slug,
+    agreement: AgreementTerms,
+    request: Request,
+    session: SessionDep,
+    _: AdminDep,
+    response: Response,
+) -> AgreementTerms:
+    """Set the agreement."""
+    existing = await service.for_write(session, slug)
+    if existing is None:
+        raise not_found("service", slug)
+    check_if_match(request, existing.id, existing.version)
+    out, _outcome = await service.patch_service(
+        session=session, service=existing, patch=ServicePatch(agreement=agreement)
+    )
+    set_etag(response, out.id, out.version)
+    assert out.agreement is not None
+    return out.agreement
 
 
 @router.delete(

@@ -21,10 +21,19 @@ SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 Impact = Literal["minor", "major", "critical"]
 
 _AGREEMENT_EXAMPLE: dict[str, Any] = {
-    "availability_percent": 99.5,
-    "acknowledge_within_minutes": 15,
-    "update_every_minutes": 60,
-    "restore_within_minutes": 240,
+    "timezone": "Europe/Paris",
+    "availability": {"adequate_percent": 99.5, "desired_percent": 99.9},
+    "terms": {
+        "major": {
+            "acknowledge_within": "PT15M",
+            "first_communication_within": "PT30M",
+            "update_every": "PT1H",
+            "restore_within": "PT4H",
+        },
+        "minor": {"acknowledge_within": "PT1H", "business_hours_only": True},
+    },
+    "maintenance_notice": "P3D",
+    "downtime_fraction": {"minor": 0.25},
     "business_hours": {
         "timezone": "Europe/Paris",
         "days": ["mon", "tue", "wed", "thu", "fri"],
@@ -141,7 +150,13 @@ class ServiceSpec(BaseModel):
     @field_validator("agreement")
     @classmethod
     def _checkable_hours(cls, agreement: AgreementTerms | None) -> AgreementTerms | None:
-        hours = agreement.business_hours if agreement else None
+        if agreement is None:
+            return agreement
+        try:
+            zoneinfo.ZoneInfo(agreement.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("timezone: not an IANA timezone name such as Europe/Paris") from None
+        hours = agreement.business_hours
         if hours is None:
             return agreement
         try:
