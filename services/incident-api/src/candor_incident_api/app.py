@@ -34,6 +34,7 @@ from candor_incident_api.operators.router import router as operators_router
 from candor_incident_api.routing.router import router as routing_router
 from candor_incident_api.routing.table import RoutingTable
 from candor_incident_api.settings import ApiSettings
+from candor_incident_api.status.router import router as status_router
 from candor_incident_api.subscribers.router import router as subscribers_router
 from candor_shared.contract import Topics
 from candor_shared.db import create_engine, session_factory
@@ -165,5 +166,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(maintenance_router)
     app.include_router(routing_router)
     app.include_router(operators_router)
+    app.include_router(status_router)
     app.include_router(health_router({"database": database_ready}))
     return app
