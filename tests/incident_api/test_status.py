@@ -338,3 +338,33 @@ async def test_an_empty_status_page_says_all_is_well(api: Any) -> None:
     assert "No current incidents." in page.text
     assert feedparser.parse(feed.content).bozo == 0
     assert Calendar.from_ical(calendar.content).walk("VEVENT") == []
+
+
+async def test_maintenance_in_progress_shows_on_its_services(
+    api: Any, operator: httpx.AsyncClient
+) -> None:
+    await _put(operator, "email", "Email")
+    await _put(operator, "vpn", "Remote access (VPN)")
+    window = await _window(operator, "Mail server upgrade", "email")
+    started = await operator.post(f"/v1/maintenance/{window['id']}/start")
+    assert started.status_code == 200, started.text
+
+    async with api.client(token=None) as public:
+        summary = (await public.get("/status/summary.json")).json()
+        response = await public.get("/status")
+        calendar = Calendar.from_ical((await public.get("/status/maintenance.ics")).content)
+
+    assert {s["slug"]: s["under_maintenance"] for s in summary["services"]} == {
+        "email": True,
+        "vpn": False,
+    }
+    assert [(w["id"], w["status"]) for w in summary["maintenance"]] == [
+        (window["id"], "in_progress")
+    ]
+    page = _Page()
+    page.feed(response.text)
+    assert "Under maintenance" in page.text_by_id["service-email"]
+    assert "Under maintenance" not in page.text_by_id["service-vpn"]
+    assert "In progress" in page.text_by_id[f"maintenance-{window['id']}"]
+    [event] = calendar.walk("VEVENT")
+    assert (str(event["summary"]), str(event["status"])) == ("Mail server upgrade", "CONFIRMED")

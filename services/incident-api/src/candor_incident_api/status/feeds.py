@@ -32,6 +32,14 @@ _KIND_LABELS = {
 }
 
 
+_IMPACT_WORDS = {
+    "none": "none, the services stay available",
+    "minor": "minor disruption",
+    "major": "major disruption",
+    "critical": "the services are unavailable",
+}
+
+
 def _label(item: FeedItem) -> str:
     return _KIND_LABELS.get(item.kind, "Update")
 
@@ -89,7 +97,7 @@ def maintenance_calendar(
             for text in (
                 window.description,
                 f"Affected services: {names}." if names else "",
-                f"Expected impact: {window.impact}.",
+                f"Expected impact: {_IMPACT_WORDS.get(window.impact, window.impact)}.",
             )
             if text
         )
