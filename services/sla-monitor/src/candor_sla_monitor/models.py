@@ -24,4 +24,5 @@ class OutboxRecord(OutboxMixin, Base):
 
 def load_all_models() -> None:
     """Import every domain's models so that ``Base.metadata`` knows all tables."""
+    from candor_sla_monitor.agreements import models as _agreements  # noqa: F401
     from candor_sla_monitor.ledger import models as _ledger  # noqa: F401

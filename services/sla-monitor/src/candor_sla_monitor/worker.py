@@ -1,4 +1,5 @@
-"""sla-monitor's worker: the ledger consumer, and the ledger endpoint on its own port."""
+"""sla-monitor's worker: the ledger and agreements consumer, and the ledger and facts
+endpoints on its own port."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from candor_shared.clock import Clock, utcnow
 from candor_shared.contract import Topics
 from candor_shared.kafka import ConsumerLoop
 from candor_shared.worker import Worker, WorkerParts
+from candor_sla_monitor.agreements import events as agreement_events
 from candor_sla_monitor.ledger import events as ledger_events
+from candor_sla_monitor.ledger.facts_router import create_router as facts_router
 from candor_sla_monitor.ledger.router import create_router as ledger_router
 from candor_sla_monitor.models import InboxRecord
 from candor_sla_monitor.settings import SlaSettings
@@ -35,14 +38,19 @@ def create_worker(
         topics = Topics(settings.kafka_topic_prefix)
         ledger = ConsumerLoop(
             name=consumer_group(settings),
-            topics=[topics.incident],
+            # The catalog topic brings the agreements; its other events are skipped.
+            topics=[topics.incident, topics.catalog],
             settings=settings,
             sessions=sessions,
             inbox=InboxRecord,
-            handlers=ledger_events.handlers(),
+            handlers={**ledger_events.handlers(), **agreement_events.handlers()},
         )
         return WorkerParts(
-            consumers=[ledger], routers=[ledger_router(sessions=sessions, clock=clock)]
+            consumers=[ledger],
+            routers=[
+                ledger_router(sessions=sessions, clock=clock),
+                facts_router(sessions=sessions, clock=clock),
+            ],
         )
 
     return Worker(

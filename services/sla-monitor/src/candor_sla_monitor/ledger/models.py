@@ -19,7 +19,8 @@ from candor_sla_monitor.models import Base
 class Outage(Base):
     """Downtime as declared by an incident: one row per incident, as of its newest version.
 
-    ``ended_at`` is NULL while the incident is open. ``last_version`` is the incident version
+    ``ended_at`` is NULL while the incident is open; ``acknowledged_at`` until an operator
+    acknowledges it. ``last_version`` is the incident version
     the row reflects; an event with an older version never overwrites it.
     """
 
@@ -34,6 +35,7 @@ class Outage(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_version: Mapped[int] = mapped_column(Integer)
 
 

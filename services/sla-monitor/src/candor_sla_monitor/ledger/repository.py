@@ -41,6 +41,7 @@ async def upsert_outage(
     opened_at: datetime,
     ended_at: datetime | None,
     version: int,
+    acknowledged_at: datetime | None = None,
 ) -> bool:
     """Insert the incident's outage, or overwrite it if ``version`` is newer than the row's.
 
@@ -53,6 +54,7 @@ async def upsert_outage(
         "started_at": started_at,
         "opened_at": opened_at,
         "ended_at": ended_at,
+        "acknowledged_at": acknowledged_at,
         "last_version": version,
     }
     statement = _insert(session, Outage).values(id=uuid7(), incident_id=incident_id, **values)

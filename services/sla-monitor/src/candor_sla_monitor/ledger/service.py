@@ -50,6 +50,7 @@ async def record_incident(
         started_at=incident.started_at,
         opened_at=incident.opened_at,
         ended_at=ended_at,
+        acknowledged_at=incident.acknowledged_at,
         version=incident.version,
     )
 

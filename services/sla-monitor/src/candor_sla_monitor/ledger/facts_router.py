@@ -1,0 +1,53 @@
+"""``GET /v1/services/{slug}/facts`` on sla-monitor's own port.
+
+No ``from __future__ import annotations`` here: FastAPI reads the endpoint's annotations at
+run time, and the session dependency is local to :func:`create_router`.
+"""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from candor_shared.clock import Clock, utcnow
+from candor_sla_monitor.ledger import facts
+from candor_sla_monitor.ledger.facts_schemas import FactsOut
+
+
+def create_router(
+    *, sessions: async_sessionmaker[AsyncSession], clock: Clock = utcnow
+) -> APIRouter:
+    """The facts route, reading through ``sessions``; ``clock`` says what now is."""
+    router = APIRouter(prefix="/v1/services", tags=["facts"])
+
+    async def session() -> AsyncIterator[AsyncSession]:
+        async with sessions() as read_session, read_session.begin():
+            yield read_session
+
+    @router.get(
+        "/{service_slug}/facts",
+        summary="A service's availability facts over 7, 30, 90 and 365 days",
+        description="Uptime measured by monitoring alerts; number, total and longest of the "
+        "declared outages; mean time to acknowledge and to restore; and, when the service "
+        "has an agreement with an availability objective, its current period so far "
+        "against the adequate and desired levels.",
+        responses={404: {"description": "Neither the catalog nor the ledger knows the service."}},
+    )
+    async def get_facts(
+        service_slug: Annotated[str, Path(min_length=1, max_length=63)],
+        read_session: Annotated[AsyncSession, Depends(session)],
+    ) -> FactsOut:
+        """The service's facts as of now."""
+        try:
+            found = await facts.facts_of(
+                session=read_session, service_slug=service_slug, now=clock()
+            )
+        except facts.UnknownService:
+            raise HTTPException(
+                status_code=404,
+                detail=f"service {service_slug!r}: no catalog entry and no outage on record",
+            ) from None
+        return FactsOut.of(found)
+
+    return router
