@@ -368,3 +368,31 @@ async def test_maintenance_in_progress_shows_on_its_services(
     assert "In progress" in page.text_by_id[f"maintenance-{window['id']}"]
     [event] = calendar.walk("VEVENT")
     assert (str(event["summary"]), str(event["status"])) == ("Mail server upgrade", "CONFIRMED")
+
+
+async def test_what_operators_type_is_escaped_on_the_page(
+    api: Any, operator: httpx.AsyncClient
+) -> None:
+    await _put(operator, "email", "Email <b>&</b>")
+    opened = await operator.post(
+        "/v1/incidents",
+        json={
+            "service": "email",
+            "title": "<script>alert('title')</script>",
+            "public_message": "Use <img src=x onerror=alert(1)> & wait",
+        },
+    )
+    assert opened.status_code == 201, opened.text
+
+    async with api.client(token=None) as public:
+        page = await public.get("/status")
+        feed = await public.get("/status/feed.atom")
+
+    assert "<script>alert(" not in page.text
+    assert "<img src=x" not in page.text
+    assert "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;" in page.text
+    assert "Use &lt;img src=x onerror=alert(1)&gt; &amp; wait" in page.text
+    assert "Email &lt;b&gt;&amp;&lt;/b&gt;" in page.text
+    parsed = feedparser.parse(feed.content)
+    assert parsed.bozo == 0
+    assert parsed.entries[0].title == "<script>alert('title')</script> — Incident opened"
