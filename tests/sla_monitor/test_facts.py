@@ -5,6 +5,7 @@ Every expected figure is worked out by hand in the comments; "now" is 9 March 20
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -236,6 +237,16 @@ async def test_agreement_set_in_incident_api_reaches_the_facts(
             key,
             alertmanager(fingerprint="b2", alertname="SmtpDown", starts_at="2026-03-02T08:10:00Z"),
         )
+        # Acknowledged by the operator now (incident-api's own clock): the mean time to
+        # acknowledge is then exactly what incident-api says from opening to acknowledgement.
+        [incident] = (await operator.get("/v1/incidents")).json()["items"]
+        response = await operator.post(f"/v1/incidents/{incident['id']}/acknowledge")
+        assert response.status_code == 200, response.text
+        detail = response.json()
+        time_to_acknowledge = (
+            datetime.fromisoformat(detail["acknowledged_at"])
+            - datetime.fromisoformat(detail["opened_at"])
+        ).total_seconds()
         await post_alert(
             api,
             key,
@@ -265,7 +276,7 @@ async def test_agreement_set_in_incident_api_reaches_the_facts(
         assert week["uptime_percent"] == pytest.approx(100 * (1 - 50 * 60 / WEEK))
         assert (week["outages"], week["outage_seconds"]) == (1, 50 * 60)
         assert week["mean_time_to_restore_seconds"] == 50 * 60
-        assert week["mean_time_to_acknowledge_seconds"] is None
+        assert week["mean_time_to_acknowledge_seconds"] == pytest.approx(time_to_acknowledge)
         assert week["longest_outage"]["duration_seconds"] == 50 * 60
         assert week["longest_outage"]["started_at"] == "2026-03-02T08:00:00Z"
         # March in Paris so far (193 hours): half of 50 minutes declared, 50 measured.
