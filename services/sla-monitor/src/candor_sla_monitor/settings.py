@@ -21,5 +21,6 @@ class SlaSettings(CandorSettings):
         default=8001,
         ge=1,
         le=65535,
-        description="Port of sla-monitor's /v1/ledger, /healthz, /readyz and /metrics.",
+        description="Port of sla-monitor's /v1/ledger, /v1/services/{slug}/facts, /healthz, "
+        "/readyz and /metrics.",
     )
