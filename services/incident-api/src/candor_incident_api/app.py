@@ -68,6 +68,8 @@ TAGS = [
     {"name": "integrations", "description": "Monitoring sources and their keys."},
     {"name": "maintenance", "description": "Planned work, announced ahead."},
     {"name": "operators", "description": "Operator tokens and their roles (admins)."},
+    {"name": "routing", "description": "Routing rules, and alerts nothing could place."},
+    {"name": "status", "description": "The public status page and its feeds (no login)."},
     {"name": "operations", "description": "Health, readiness and metrics."},
 ]
 
