@@ -25,11 +25,13 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     delete,
     insert,
     select,
     text,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -98,7 +100,11 @@ async def insert_events(
 ) -> None:
     """Write many events' outbox rows with one statement, in the order given."""
     if events:
-        await session.execute(insert(model), [outbox_row(event) for event in events])
+        # Core on the table (the row keys are the column names): cheaper than the ORM's bulk
+        # path on the ingest path, same statement.
+        table = sa_inspect(model).local_table
+        assert isinstance(table, Table)
+        await session.execute(insert(table), [outbox_row(event) for event in events])
 
 
 def add_tombstone(session: AsyncSession, model: type[OutboxMixin], *, topic: str, key: str) -> None:

@@ -147,8 +147,16 @@ async def apply_alerts(
     await impacts.insert_rows(session, batch.impact_rows)
     await timeline.write(session, batch.timeline)
     if batch.pending:
-        missing = [i for i in batch.incidents if i not in batch.affected]
-        batch.affected.update(await impacts.load(session, missing))
+        # Only incident events carry the impacts (alert events do not).
+        missing = list(
+            dict.fromkeys(
+                item.incident.id
+                for item in batch.pending
+                if isinstance(item, _Pending) and item.incident.id not in batch.affected
+            )
+        )
+        if missing:
+            batch.affected.update(await impacts.load(session, missing))
         await events.stage(session, batch.events())
     return outcome
 

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candor_incident_api.incidents.models import TimelineEntry
@@ -43,9 +43,11 @@ def entry(
 
 
 async def write(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
-    """Insert entries with one statement."""
+    """Insert entries with one statement (Core: the keys are the column names)."""
     if entries:
-        await session.execute(insert(TimelineEntry), entries)
+        table = TimelineEntry.__table__
+        assert isinstance(table, Table)
+        await session.execute(insert(table), entries)
 
 
 async def entries_of(

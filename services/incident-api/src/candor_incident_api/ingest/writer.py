@@ -22,6 +22,7 @@ from candor_incident_api.incidents.service import RoutedAlert, apply_alerts
 from candor_incident_api.ingest.auth import IngestCaller
 from candor_incident_api.ingest.model import InboundAlert
 from candor_incident_api.routing.service import Unrouted, place, record_unrouted
+from candor_incident_api.routing.services import ServiceCache
 from candor_incident_api.routing.table import RoutingTable
 from candor_shared.clock import Clock, utcnow
 from candor_shared.kafka import OutboxRelay
@@ -65,6 +66,7 @@ class IngestWriter:
         self._clock = clock
         self._max_alerts = max_alerts_per_batch
         self._queue: asyncio.Queue[_Submission] = asyncio.Queue()
+        self._services = ServiceCache()
 
     async def submit(
         self, *, caller: IngestCaller, alerts: list[InboundAlert]
@@ -130,7 +132,10 @@ class IngestWriter:
         async with self._sessions() as session, session.begin():
             rules = await self._routing.rules(session)
             placements = await place(
-                session, rules, [(submission.caller, submission.alerts) for submission in batch]
+                session,
+                rules,
+                [(submission.caller, submission.alerts) for submission in batch],
+                services=self._services,
             )
             accepted: list[tuple[_Submission, list[RoutedAlert | Unrouted]]] = []
             routed: list[RoutedAlert] = []

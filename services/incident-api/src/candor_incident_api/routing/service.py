@@ -24,6 +24,7 @@ from candor_incident_api.incidents.service import RoutedAlert
 from candor_incident_api.ingest.auth import IngestCaller
 from candor_incident_api.ingest.model import InboundAlert
 from candor_incident_api.integrations.models import UnroutedAlert
+from candor_incident_api.routing.services import ServiceCache
 from candor_incident_api.routing.table import Rules
 from candor_shared.ids import uuid7
 
@@ -47,9 +48,14 @@ class _Target:
 
 
 async def place(
-    session: AsyncSession, rules: Rules, requests: list[tuple[IngestCaller, list[InboundAlert]]]
+    session: AsyncSession,
+    rules: Rules,
+    requests: list[tuple[IngestCaller, list[InboundAlert]]],
+    *,
+    services: ServiceCache | None = None,
 ) -> list[list[RoutedAlert | Unrouted] | ApiError]:
-    """For each request, its alerts placed (in order), or the error that refuses it."""
+    """For each request, its alerts placed (in order), or the error that refuses it
+    (``services``: where to look services up first, else the database)."""
     targets: list[list[_Target]] = []
     slugs: set[str] = set()
     ids: set[uuid.UUID] = set()
@@ -68,19 +74,23 @@ async def place(
                     slugs.add(slug)
             own.append(target)
         targets.append(own)
-    services = await _services(session, slugs, ids)
-    by_slug = {service.slug: service for service in services.values()}
+    found = (
+        await services.lookup(session, slugs, ids)
+        if services is not None
+        else await _services(session, slugs, ids)
+    )
+    by_slug = {service.slug: service for service in found.values()}
     components = await _components(session, targets, by_slug)
     result: list[list[RoutedAlert | Unrouted] | ApiError] = []
     for (caller, alerts), own in zip(requests, targets, strict=True):
         own_rule_targets = {
             rule.service_id for rule in rules.for_integration(caller.integration_id)
         }
-        allowed = _allowed(caller, own_rule_targets, services)
+        allowed = _allowed(caller, own_rule_targets, found)
         placed: list[RoutedAlert | Unrouted] = []
         refused: ApiError | None = None
         for index, (alert, target) in enumerate(zip(alerts, own, strict=True)):
-            service = services.get(target.service_id) if target.service_id else None
+            service = found.get(target.service_id) if target.service_id else None
             if service is None and target.slug:
                 service = by_slug.get(target.slug)
             if service is None:
