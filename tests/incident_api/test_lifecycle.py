@@ -448,3 +448,19 @@ async def test_a_service_feels_the_worst_impact_over_all_its_dependency_paths(
         for i in (await operator.get(f"/v1/incidents/{incident_id}")).json()["impacts"]
     }
     assert (impacts["email"]["impact"], impacts["email"]["via"]) == ("major", "identity")
+
+
+async def test_times_out_of_storable_range_are_422_not_500(operator: httpx.AsyncClient) -> None:
+    # Year 1 with a positive offset is year 0 in UTC: Python cannot even convert it.
+    listed = await operator.get(
+        "/v1/incidents", params={"opened_before": "0001-01-01T00:00:00+05:00"}
+    )
+    await _service(operator, "email")
+    opened = await operator.post(
+        "/v1/incidents",
+        json={"service": "email", "title": "x", "next_update_at": "9999-12-31T23:00:00-05:00"},
+    )
+
+    assert listed.status_code == 422, listed.text
+    assert "out of range" in listed.text
+    assert opened.status_code == 422, opened.text

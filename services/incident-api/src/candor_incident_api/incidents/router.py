@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candor_incident_api.concurrency import check_if_match, set_etag
@@ -27,6 +26,7 @@ from candor_incident_api.incidents.schemas import (
     UpdateIn,
 )
 from candor_incident_api.pagination import Page, decode_cursor, encode_cursor
+from candor_incident_api.times import UtcTime
 from candor_shared.clock import utcnow
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
@@ -102,10 +102,10 @@ async def list_incidents(
     ] = None,
     impact: Annotated[ImpactLevel | None, Query(description="Impact on its own service")] = None,
     opened_after: Annotated[
-        AwareDatetime | None, Query(description="ISO 8601 with offset, inclusive")
+        UtcTime | None, Query(description="ISO 8601 with offset, inclusive")
     ] = None,
     opened_before: Annotated[
-        AwareDatetime | None, Query(description="ISO 8601 with offset, exclusive")
+        UtcTime | None, Query(description="ISO 8601 with offset, exclusive")
     ] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from candor_incident_api.catalog.schemas import SLUG_PATTERN
+from candor_incident_api.times import UtcTime
 
 OpenStatus = Literal["investigating", "identified", "monitoring"]
 ImpactLevel = Literal["none", "minor", "major", "critical"]
@@ -149,8 +150,8 @@ class IncidentIn(BaseModel):
     status: OpenStatus = "investigating"
     public_message: str = Field(default="", max_length=4000, description="For users.")
     internal_note: str = Field(default="", max_length=4000, description="For operators only.")
-    next_update_at: AwareDatetime | None = None
-    started_at: AwareDatetime | None = Field(
+    next_update_at: UtcTime | None = None
+    started_at: UtcTime | None = Field(
         default=None, description="When the trouble began, if before now."
     )
 
@@ -177,7 +178,7 @@ class UpdateIn(BaseModel):
     impact: ImpactLevel | None = None
     public_message: str = Field(default="", max_length=4000)
     internal_note: str = Field(default="", max_length=4000)
-    next_update_at: AwareDatetime | None = None
+    next_update_at: UtcTime | None = None
 
     @model_validator(mode="after")
     def _something(self) -> UpdateIn:
@@ -214,7 +215,7 @@ class ResolveIn(BaseModel):
     summary: str = Field(min_length=1, max_length=4000)
     public_message: str = Field(default="", max_length=4000)
     internal_note: str = Field(default="", max_length=4000)
-    resolved_at: AwareDatetime | None = Field(
+    resolved_at: UtcTime | None = Field(
         default=None, description="When the trouble ended, if before now."
     )
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -17,24 +15,13 @@ from pydantic import (
 )
 
 from candor_incident_api.catalog.schemas import SLUG_PATTERN
+from candor_incident_api.times import UtcTime
 
 ImpactLevel = Literal["none", "minor", "major", "critical"]
 WindowStatus = Literal["scheduled", "in_progress", "completed", "cancelled"]
 
 
-def in_utc(value: datetime) -> datetime:
-    """The time in UTC; refused when it falls outside the years 1971-9998 (no storage holds it
-    reliably, and no maintenance is planned there)."""
-    try:
-        converted = value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("time is out of range; send a time between 1971 and 9998") from None
-    if not 1971 <= converted.year <= 9998:
-        raise ValueError("time is out of range; send a time between 1971 and 9998")
-    return converted
-
-
-WindowTime = Annotated[AwareDatetime, AfterValidator(in_utc)]
+WindowTime = UtcTime
 """An ISO 8601 time with its offset, kept in UTC."""
 
 _CREATE_EXAMPLE: dict[str, Any] = {
