@@ -7,9 +7,11 @@ TOOLS := .tools
 UV_VERSION := 0.13.9
 # uv from PATH if present, else a private copy installed from PyPI into .tools/.
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/uv/bin/uv)
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/candor_test
 
-.PHONY: help install run test test-sqlite test-postgres lint format bench clean
+.PHONY: help install browser run test test-sqlite test-postgres lint format bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -24,12 +26,17 @@ install: $(if $(findstring $(TOOLS),$(UV)),$(TOOLS)/uv/bin/uv) ## Install uv (if
 run: install ## Start broker, SQLite, mail catcher and the three services with example data
 	$(UV) run --frozen candor-dev run
 
-test: install ## Run the whole suite (SQLite; PostgreSQL too when CANDOR_TEST_DATABASE_URL is set)
+test: install browser ## Run the whole suite (SQLite; PostgreSQL too when CANDOR_TEST_DATABASE_URL is set)
 	$(UV) run --frozen pytest
 
-test-postgres: install ## Run the whole suite on PostgreSQL at $(PG_TEST_URL)
+test-postgres: install browser ## Run the whole suite on PostgreSQL at $(PG_TEST_URL)
 	$(UV) run --frozen python -m candor_dev.pgtest "$(PG_TEST_URL)"
 	CANDOR_TEST_DATABASE_URL="$(PG_TEST_URL)" $(UV) run --frozen pytest
+
+browser: ## Debian's Chromium for the status page's browser tests (installed once, if missing)
+	@command -v $(CHROMIUM) >/dev/null || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 lint: install ## ruff (lint + format check) and mypy --strict
 	$(UV) run --frozen ruff check .

@@ -254,7 +254,8 @@ class RunningNotifier(RunningWorker):
 
 @pytest.fixture
 def notifier_settings(make_settings: Callable[..., Any], mail: MailCatcher) -> Any:
-    """Notifier settings pointed at this test's broker, database and SMTP server, retrying fast."""
+    """Notifier settings pointed at this test's broker, database and SMTP server, retrying fast,
+    folding no bursts of updates."""
     from candor_notifier.settings import NotifierSettings
 
     return make_settings(
@@ -267,6 +268,8 @@ def notifier_settings(make_settings: Callable[..., Any], mail: MailCatcher) -> A
         delivery_retry_base_seconds=0.05,
         delivery_retry_max_seconds=0.2,
         delivery_poll_seconds=0.1,
+        # Every update at once; tests of burst folding turn it on with their own clock.
+        notify_min_interval_seconds=0,
     )
 
 

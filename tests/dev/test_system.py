@@ -38,6 +38,10 @@ def test_on_sqlite_each_service_has_its_own_file(tmp_path: Path) -> None:
     assert all(env["CANDOR_ENV"] == "development" for env in envs.values())
     assert envs["notifier"]["CANDOR_SMTP_URL"] == "smtp://127.0.0.1:2525"
     assert envs["incident-api"]["CANDOR_ADMIN_TOKEN"] == "token"
+    # The links the notifier signs are the links incident-api honours.
+    secrets = {env["CANDOR_UNSUBSCRIBE_SECRET"] for env in envs.values()}
+    assert len(secrets) == 1
+    assert len(secrets.pop()) >= 40
 
 
 def test_on_postgresql_the_services_share_the_url_each_in_its_default_schema() -> None:

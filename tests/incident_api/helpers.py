@@ -49,3 +49,8 @@ async def row_counts(api: Any) -> dict[str, int]:
             "alerts": await session.scalar(select(func.count()).select_from(Alert)),
             "outbox": await session.scalar(select(func.count()).select_from(OutboxRecord)),
         }
+
+
+async def outbox_empty(api: Any) -> bool:
+    """Whether incident-api's relay has published every outbox row."""
+    return (await row_counts(api))["outbox"] == 0

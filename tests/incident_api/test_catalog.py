@@ -499,3 +499,35 @@ async def test_the_agreement_has_its_own_address_with_iso_8601_durations(
     read = (await operator.get("/v1/services/email/agreement")).json()
     assert read == put.json()
     assert (await operator.get("/v1/services/email")).json()["agreement"] == read
+
+
+async def test_business_hours_name_holidays_the_holidays_package_knows(
+    operator: httpx.AsyncClient,
+) -> None:
+    await operator.put("/v1/services/email", json={"name": "Email"})
+
+    def hours(**fields: Any) -> dict[str, Any]:
+        return {"business_hours": {"timezone": "Europe/Berlin", **fields}}
+
+    bavaria = await operator.put("/v1/services/email/agreement", json=hours(holidays="de-BY"))
+    country = await operator.put("/v1/services/email/agreement", json=hours(holidays="XX"))
+    region = await operator.put("/v1/services/email/agreement", json=hours(holidays="DE-ZZ"))
+    overnight = await operator.put(
+        "/v1/services/email/agreement", json=hours(start="22:00", end="06:00")
+    )
+    no_day = await operator.put("/v1/services/email/agreement", json=hours(days=[]))
+
+    assert bavaria.status_code == 200, bavaria.text
+    assert bavaria.json()["business_hours"]["holidays"] == "DE-BY"  # the country in capitals
+    assert country.status_code == 422
+    assert "unknown country 'XX'" in country.text
+    assert region.status_code == 422
+    assert "DE has no subdivision 'ZZ'" in region.text
+    assert "BY" in region.text  # what it knows instead
+    assert overnight.status_code == 422
+    assert "end: after start" in overnight.text
+    assert no_day.status_code == 422
+    assert "at least one day" in no_day.text
+    # Nothing was written by the refusals.
+    stored = (await operator.get("/v1/services/email/agreement")).json()
+    assert stored["business_hours"]["holidays"] == "DE-BY"

@@ -17,7 +17,7 @@ import yaml
 
 from candor_incident_api.cli.document import CatalogError, parse_document
 from tests.conftest import ADMIN_TOKEN, RunningApi, eventually
-from tests.incident_api.helpers import post_alert, row_counts
+from tests.incident_api.helpers import outbox_empty, post_alert
 from tests.kafka_helpers import read_raw
 from tests.payloads import alertmanager
 
@@ -58,13 +58,9 @@ async def candor(api: RunningApi, *args: str, token: str | None = ADMIN_TOKEN, *
 
 async def published(api: RunningApi, broker: str, topic_prefix: str) -> int:
     """How many records the API has published on the catalog topic, once its outbox is empty."""
-    await eventually(lambda: _outbox_empty(api))
-    records = await read_raw(broker, f"{topic_prefix}candor.catalog.v1", count=10_000, timeout=2)
+    await eventually(lambda: outbox_empty(api))
+    records = await read_raw(broker, f"{topic_prefix}candor.catalog.v1", count=None)
     return len(records)
-
-
-async def _outbox_empty(api: RunningApi) -> bool:
-    return (await row_counts(api))["outbox"] == 0
 
 
 def lines(run: Run) -> list[str]:

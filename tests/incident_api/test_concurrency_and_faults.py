@@ -9,7 +9,7 @@ from typing import Any
 from candor_dev.broker import EmbeddedBroker
 from candor_shared.contract import AlertFired, IncidentOpened
 from tests.conftest import RunningApi, eventually
-from tests.incident_api.helpers import post_alert, row_counts, setup_email
+from tests.incident_api.helpers import outbox_empty, post_alert, row_counts, setup_email
 from tests.kafka_helpers import read_events
 from tests.payloads import alertmanager
 
@@ -64,7 +64,7 @@ async def test_ingest_answers_202_while_broker_is_down_and_publishes_after(
     try:
         async with running.client() as operator:
             key = await setup_email(operator)
-        await eventually(lambda: _outbox_empty(running))
+        await eventually(lambda: outbox_empty(running))
         own_broker.stop()
 
         response = await post_alert(running, key, alertmanager())
@@ -77,14 +77,10 @@ async def test_ingest_answers_202_while_broker_is_down_and_publishes_after(
         relay = running.app.state.candor.relay
         await eventually(lambda: not relay.connected, timeout=30)
         own_broker.start()
-        await eventually(lambda: _outbox_empty(running), timeout=30)
+        await eventually(lambda: outbox_empty(running), timeout=30)
         events = await read_events(
             own_broker.bootstrap, f"{topic_prefix}candor.incident.v1", count=2
         )
         assert [type(e.data) for e in events] == [IncidentOpened, AlertFired]
     finally:
         await running.stop()
-
-
-async def _outbox_empty(api: RunningApi) -> bool:
-    return (await row_counts(api))["outbox"] == 0

@@ -23,6 +23,11 @@ def test_header_safe_never_leaves_a_line_break_or_control_character(value: str) 
     assert flat == flat.strip()
 
 
+@given(st.text())
+def test_header_safe_leaves_nothing_that_reads_as_an_encoded_word(value: str) -> None:
+    assert "=?" not in header_safe(value)
+
+
 def test_header_safe_keeps_words_and_shortens_with_an_ellipsis() -> None:
     assert header_safe("Disk  full\r\nBcc: x@example.org") == "Disk full Bcc: x@example.org"
     assert header_safe("a" * 10, limit=5) == "aaaa…"

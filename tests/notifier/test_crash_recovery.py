@@ -125,7 +125,11 @@ async def test_killed_between_smtp_and_ledger_sends_twice_with_one_message_id(
     # The only window for a duplicate: the relay accepted the message, the ledger does not
     # know yet. The restarted notifier sends it again once the dead sender's lease ran out.
     settings = notifier_settings
-    fast_lease = {"delivery_lease_seconds": 2, "smtp_timeout_seconds": 1}
+    fast_lease = {
+        "delivery_lease_seconds": 2,
+        "smtp_timeout_seconds": 1,
+        "channel_timeout_seconds": 1,  # the lease must outlast every channel's timeout
+    }
     await _subscriber_known(settings, ledger)
     await publish(settings, opened(snapshot()))
     doomed = NotifierProcess(

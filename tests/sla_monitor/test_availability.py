@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from candor_shared.intervals import Interval, Window
 from candor_sla_monitor.ledger.availability import (
     Weighted,
     availability_percent,
@@ -19,7 +20,6 @@ from candor_sla_monitor.ledger.availability import (
     weighted_downtime,
     zone_of,
 )
-from candor_sla_monitor.ledger.intervals import Interval, Window
 
 EPOCH = datetime(2026, 3, 2, tzinfo=UTC)
 HORIZON = 6 * 60  # minutes: small ranges, so that a minute-by-minute count stays cheap

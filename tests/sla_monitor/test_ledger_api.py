@@ -96,6 +96,9 @@ BAD_WINDOWS: list[tuple[dict[str, str], str]] = [
     ({"from": "yesterday", "to": "2026-03-02T11:00:00Z"}, "datetime"),
     ({"from": "2026-03-02T10:00:00Z"}, "Field required"),
     ({}, "Field required"),
+    # Instants before year 1 or after 9999 in UTC cannot be counted (they were a 500).
+    ({"from": "0001-01-01T00:00:00+14:00", "to": "2026-03-02T11:00:00Z"}, "UTC"),
+    ({"from": "2026-03-02T10:00:00Z", "to": "9999-12-31T23:59:59-14:00"}, "UTC"),
 ]
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 
+from candor_shared.intervals import Window
 from candor_shared.worker import Worker
 from candor_sla_monitor.ledger import service
-from candor_sla_monitor.ledger.intervals import Window
 from tests.conftest import eventually
 from tests.payloads import alertmanager
 from tests.sla_monitor.helpers import alert_intervals, at, outages, sessions_of

@@ -7,6 +7,9 @@
 - alert to email: with no notification delay, the time from the POST to the SMTP server's
   acceptance of the email, over 100 alerts that each open an incident.
 - memory: the peak RSS (VmHWM) of each service process over the whole run.
+- fan-out: one notice to 10,000 email recipients and 1,000 webhook endpoints, next to a
+  bare SMTP client's and a bare HTTP client's rate against the same catchers
+  (:mod:`candor_dev.bench_fanout`).
 
 Figures go to stdout and to bench/results/latest.json and latest.md. Machines are shared
 and noisy; read the ratio and the medians, not one run's figures.
@@ -35,6 +38,8 @@ import httpx
 import typer
 from sqlalchemy.engine import make_url
 
+from candor_dev.bench_fanout import fan_out
+from candor_dev.bench_fanout import markdown as fan_out_markdown
 from candor_dev.broker import EmbeddedBroker
 from candor_dev.loadgen import build_request, run_load
 from candor_dev.mailcatcher import MailCatcher
@@ -235,7 +240,13 @@ async def _latency(api: str, key: str, mail: MailCatcher, alerts: int) -> dict[s
 
 
 async def _main(
-    rounds: int, requests: int, concurrency: int, latency_alerts: int, ingest_only: bool
+    rounds: int,
+    requests: int,
+    concurrency: int,
+    latency_alerts: int,
+    ingest_only: bool,
+    fan_out_emails: int = 10_000,
+    fan_out_webhooks: int = 1_000,
 ) -> None:
     await asyncio.to_thread(RESULTS.mkdir, parents=True, exist_ok=True)
     database_url = os.environ.get(
@@ -243,7 +254,7 @@ async def _main(
     )
     await ensure_database(database_url)
     schemas = {"api": "bench_api", "sla": "bench_sla", "notifier": "bench_notifier"}
-    await _reset_schemas(database_url, list(schemas.values()))
+    await _reset_schemas(database_url, [*schemas.values(), "bench_fanout"])
     broker = EmbeddedBroker()
     broker.start()
     mail = MailCatcher()
@@ -390,6 +401,17 @@ async def _main(
         mail.stop()
         broker.stop()
 
+    fanned = (
+        None
+        if ingest_only
+        else await fan_out(
+            emails=fan_out_emails,
+            webhooks=fan_out_webhooks,
+            rounds=rounds,
+            database_url=database_url,
+        )
+    )
+
     def median(runs: list[dict[str, Any]], name: str) -> float:
         return float(statistics.median(run[name] for run in runs))
 
@@ -421,6 +443,7 @@ async def _main(
             "whole_run": memory_after,
             "target_mb": 200,
         },
+        "fan_out": fanned,
     }
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     (RESULTS / "latest.md").write_text(_markdown(results))
@@ -450,6 +473,8 @@ def _markdown(results: dict[str, Any]) -> str:
         f"Non-2xx answers from Candor during the ingest rounds: {ingest['non_2xx']}.",
         "",
     ]
+    if results.get("fan_out"):
+        lines.append(fan_out_markdown(results["fan_out"]))
     return "\n".join(lines)
 
 
@@ -460,9 +485,21 @@ def main(
     concurrency: int = typer.Option(32, help="Requests in flight."),
     latency_alerts: int = typer.Option(100, help="Alerts timed from POST to SMTP acceptance."),
     ingest_only: bool = typer.Option(False, help="Only incident-api and the ingest rounds."),
+    fan_out_emails: int = typer.Option(10_000, help="Email recipients of the fan-out notice."),
+    fan_out_webhooks: int = typer.Option(1_000, help="Webhook endpoints of the fan-out notice."),
 ) -> None:
     """Run the benchmarks and write bench/results/latest.{json,md}."""
-    asyncio.run(_main(rounds, requests, concurrency, latency_alerts, ingest_only))
+    asyncio.run(
+        _main(
+            rounds,
+            requests,
+            concurrency,
+            latency_alerts,
+            ingest_only,
+            fan_out_emails,
+            fan_out_webhooks,
+        )
+    )
 
 
 if __name__ == "__main__":

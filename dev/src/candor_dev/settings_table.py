@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import importlib
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic_settings import BaseSettings
+
+from candor_shared.contract.durations import iso_duration
 
 SETTINGS_CLASSES = {
     "incident-api": "candor_incident_api.settings:ApiSettings",
@@ -27,6 +30,15 @@ def load(path: str) -> type[BaseSettings]:
     return cls
 
 
+def _text(default: Any) -> str:
+    """A default as the environment variable would spell it (durations in ISO 8601)."""
+    if default is None:
+        return ""
+    if isinstance(default, timedelta):
+        return iso_duration(default)
+    return str(default)
+
+
 def settings_rows() -> dict[str, dict[str, Any]]:
     """Every setting: its variable name, default, description and the services that read it."""
     rows: dict[str, dict[str, Any]] = {}
@@ -40,7 +52,7 @@ def settings_rows() -> dict[str, dict[str, Any]]:
             )
             row["services"].append(service)
             default = field.get_default(call_default_factory=True)
-            row["defaults"][service] = "" if default is None else str(default)
+            row["defaults"][service] = _text(default)
             if field.description and not row["description"]:
                 row["description"] = field.description
     return rows

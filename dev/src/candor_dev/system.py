@@ -9,6 +9,7 @@ shared PostgreSQL URL (each service then keeps its tables in its own default sch
 from __future__ import annotations
 
 import json
+import secrets
 import shlex
 import sys
 from collections.abc import Mapping
@@ -102,6 +103,8 @@ def service_specs(
     common = {key: value for key, value in environ.items() if key != "CANDOR_DATABASE_SCHEMA"}
     common.setdefault("CANDOR_ENV", "development")
     common.setdefault("CANDOR_PUBLIC_URL", api_url(settings))
+    # incident-api honours the one-click unsubscribe links the notifier signs: one key for both.
+    common.setdefault("CANDOR_UNSUBSCRIBE_SECRET", secrets.token_urlsafe(32))
     common["CANDOR_KAFKA_BOOTSTRAP"] = kafka_bootstrap
     common["PYTHONUNBUFFERED"] = "1"
 

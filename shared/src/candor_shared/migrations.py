@@ -24,12 +24,15 @@ def alembic_config(*, script_location: Path, url: str, schema: str, version_tabl
 
 
 def upgrade(*, script_location: Path, url: str, schema: str, version_table: str) -> None:
-    """Bring the service's tables to the newest revision (blocking; run it in a thread)."""
+    """Bring the service's tables to the newest revision (blocking; run it in a thread).
+
+    ``heads``, not ``head``: work on separate tables may branch the history for a while (a
+    merge revision joins the branches again), and every branch must be applied."""
     command.upgrade(
         alembic_config(
             script_location=script_location, url=url, schema=schema, version_table=version_table
         ),
-        "head",
+        "heads",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 
 from pydantic import Field
@@ -31,8 +32,31 @@ class ApiSettings(CandorSettings):
         description="Longest pause of the maintenance scheduler between looks for windows to "
         "start or complete; it also wakes at the next due time and when a window changes.",
     )
+    report_auto_after: timedelta = Field(
+        default=timedelta(days=2),
+        ge=timedelta(0),
+        description="How long after an incident is resolved its post-incident report goes to "
+        "users with the facts known so far, unless operators published it (ISO 8601 duration "
+        "such as P2D, or seconds); 0: never automatically.",
+    )
+    report_auto_poll_seconds: float = Field(
+        default=60,
+        gt=0,
+        le=3600,
+        description="How often incident-api looks for post-incident reports to publish "
+        "automatically.",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="Where users and operators reach the API."
+    )
+    unsubscribe_secret: str = Field(
+        default="",
+        repr=False,
+        description=(
+            "Key of the HMAC-SHA256 signature of one-click unsubscribe links (RFC 8058); "
+            "incident-api and the notifier must share it. Empty: emails carry no "
+            "List-Unsubscribe header and /unsubscribe answers 404."
+        ),
     )
     ingest_rate_limit_per_minute: int = Field(
         default=60_000,
@@ -58,6 +82,27 @@ class ApiSettings(CandorSettings):
             "How long the answer to a POST with an Idempotency-Key is kept for retries; "
             "older records are pruned and the key may then be used again."
         ),
+    )
+    subscribe_confirm_hours: int = Field(
+        default=48,
+        ge=1,
+        le=24 * 30,
+        description=(
+            "How long the link of a self-service subscription's confirmation email works; "
+            "an unconfirmed request is forgotten after it."
+        ),
+    )
+    subscribe_limit_per_address: int = Field(
+        default=3,
+        ge=1,
+        le=1000,
+        description="Sign-ups an hour for one email address on /subscribe (429 past it).",
+    )
+    subscribe_limit_per_ip: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Sign-ups an hour from one client IP address on /subscribe (429 past it).",
     )
 
 

@@ -25,4 +25,9 @@ class OutboxRecord(OutboxMixin, Base):
 def load_all_models() -> None:
     """Import every domain's models so that ``Base.metadata`` knows all tables."""
     from candor_sla_monitor.agreements import models as _agreements  # noqa: F401
+    from candor_sla_monitor.budget import models as _budget  # noqa: F401
+    from candor_sla_monitor.deadlines import models as _deadlines  # noqa: F401
     from candor_sla_monitor.ledger import models as _ledger  # noqa: F401
+    from candor_sla_monitor.maintenance import models as _maintenance  # noqa: F401
+    from candor_sla_monitor.perception import models as _perception  # noqa: F401
+    from candor_sla_monitor.reports import models as _reports  # noqa: F401

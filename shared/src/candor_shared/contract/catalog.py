@@ -1,7 +1,12 @@
 """Events about the service catalog and subscribers, on the catalog topic (key = entity id).
 
-Subscriber events carry the address the notifier needs and nothing more; erasure is an event
+Subscriber events carry the addresses the notifier needs and nothing more; erasure is an event
 followed by a tombstone, so that a compacted topic forgets the address too.
+
+Subscriber channels carry chat and webhook URLs and the webhook signing secrets: the notifier
+must have them to post and to sign, and no other way of handing them over would be safer than
+the catalog topic, which only Candor's own services may read (give it ACLs on a shared
+cluster). Erasure removes them with the rest.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from candor_shared.contract import topics
+from candor_shared.contract.durations import IsoDuration
 from candor_shared.contract.envelope import EventData
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -40,6 +46,49 @@ class BusinessHours(BaseModel):
         "subdivision, as the `holidays` package names them.",
     )
 
+    @field_validator("days")
+    @classmethod
+    def _some_day(cls, value: list[Weekday]) -> list[Weekday]:
+        if not value:
+            raise ValueError("at least one day, such as mon")
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_holidays(cls, value: str | None) -> str | None:
+        return None if value is None else _known_public_holidays(value)
+
+    @model_validator(mode="after")
+    def _opens_before_it_closes(self) -> BusinessHours:
+        # 00:00 as the end is the midnight that ends the day. Offsets are the API's to
+        # refuse with its own message; compare the wall-clock readings.
+        start, end = self.start.replace(tzinfo=None), self.end.replace(tzinfo=None)
+        if end != time(0) and end <= start:
+            raise ValueError("end: after start (00:00 for midnight); hours do not span midnight")
+        return self
+
+
+def _known_public_holidays(code: str) -> str:
+    """``code`` (``FR``, ``de-BY``) with its country in capitals, if the ``holidays`` package
+    knows the country and subdivision; else ValueError saying what it knows."""
+    # Imported here: only agreements with holidays need the package's country tables.
+    import holidays as public_holidays
+
+    country, _, subdivision = code.strip().partition("-")
+    country = country.upper()
+    supported = public_holidays.list_supported_countries()
+    if country not in supported:
+        raise ValueError(
+            f"unknown country {country!r}: a country code as the holidays package names it, "
+            "such as FR, optionally with a subdivision, such as DE-BY"
+        )
+    if subdivision and subdivision not in supported[country]:
+        known = ", ".join(supported[country][:12]) or "none"
+        raise ValueError(
+            f"{country} has no subdivision {subdivision!r} in the holidays package; known: {known}"
+        )
+    return f"{country}-{subdivision}" if subdivision else country
+
 
 def _at_least_a_minute(value: timedelta) -> timedelta:
     if value < timedelta(minutes=1):
@@ -48,7 +97,7 @@ def _at_least_a_minute(value: timedelta) -> timedelta:
 
 
 Duration = Annotated[
-    timedelta,
+    IsoDuration,
     AfterValidator(_at_least_a_minute),
     Field(examples=["PT30M"], json_schema_extra={"format": "duration"}),
 ]
@@ -186,23 +235,108 @@ class ServiceDeleted(EventData):
     slug: str
 
 
+ChannelType = Literal["email", "slack", "teams", "webhook", "apprise"]
+"""How a subscriber is reached: an email address, or a URL to post to."""
+
+
+class SubscriberChannel(BaseModel):
+    """One way of reaching a subscriber: ``address`` for email, ``url`` for the others;
+    ``secret`` is a webhook's Standard Webhooks signing secret (``whsec_`` + base64)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    type: str = Field(
+        description="One of email, slack, teams, webhook, apprise; consumers "
+        "skip types they do not know."
+    )
+    address: str | None = None
+    url: str | None = None
+    secret: str | None = Field(default=None, repr=False)
+
+
+class QuietHours(BaseModel):
+    """Wall-clock hours, in the subscriber's timezone, in which minor-impact notices wait
+    until the hours end (they are delayed, never dropped). ``end`` before ``start`` spans
+    midnight (22:00 to 07:00)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: time = Field(examples=["22:00"], json_schema_extra={"format": "partial-time"})
+    end: time = Field(examples=["07:00"], json_schema_extra={"format": "partial-time"})
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start.replace(tzinfo=None) == self.end.replace(tzinfo=None):
+            raise ValueError("quiet_hours: start and end differ (22:00 to 07:00)")
+        return self
+
+
 class SubscriberUpserted(EventData):
-    """A subscriber was created or changed; ``services`` is the full set of slugs."""
+    """A subscriber was created or changed; ``services`` is the full set of slugs.
+
+    ``channels`` is the full set of ways to reach them (email included). Producers before
+    channels sent none: ``email`` alone is then the one channel. ``email`` stays for the
+    consumers that know only it, and is None for a subscriber reached without email.
+    """
 
     event_type = "candor.subscriber.upserted.v1"
     topic = topics.CATALOG
 
     id: str
-    email: str
+    email: str | None
     services: list[str]
     timezone: str = "UTC"
     language: str = "en"
+    channels: list[SubscriberChannel] = []
+    components: list[str] = Field(
+        default_factory=list,
+        description="Components followed on their own, as service-slug/component-slug: "
+        "only incidents that affect that component reach the subscriber through them.",
+    )
+    groups: list[str] = Field(
+        default_factory=list,
+        description="Ids of the groups the subscriber belongs to; they also get what each "
+        "group follows (GroupUpserted).",
+    )
+    quiet_hours: QuietHours | None = Field(
+        default=None, description="When minor-impact notices wait; absent: never."
+    )
+    digest_every: Duration | None = Field(
+        default=None,
+        description="Minor-impact notices gathered into one message per this period; absent: "
+        "each is sent on its own.",
+    )
 
 
 class SubscriberErased(EventData):
     """A subscriber asked to be forgotten: every copy of their data must go."""
 
     event_type = "candor.subscriber.erased.v1"
+    topic = topics.CATALOG
+
+    id: str
+
+
+class GroupUpserted(EventData):
+    """A group of subscribers ("Finance department") was created or changed: what the group
+    follows, in full. Its members are named by their own SubscriberUpserted (``groups``), so
+    that a change of what a group follows is one event, however many members it has."""
+
+    event_type = "candor.group.upserted.v1"
+    topic = topics.CATALOG
+
+    id: str
+    name: str
+    services: list[str] = []
+    components: list[str] = Field(
+        default_factory=list, description="As service-slug/component-slug."
+    )
+
+
+class GroupDeleted(EventData):
+    """A group was deleted: its members no longer get what it followed."""
+
+    event_type = "candor.group.deleted.v1"
     topic = topics.CATALOG
 
     id: str

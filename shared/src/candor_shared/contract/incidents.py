@@ -129,6 +129,59 @@ class IncidentUpdated(EventData):
     next_update_at: datetime | None = None
 
 
+class FollowUpAction(BaseModel):
+    """One thing that will be done so that the incident does not happen again."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    number: int = Field(ge=1, description="Its place in the report's list, from 1.")
+    action: str = Field(description="What will be done, in users' words.")
+    done_at: datetime | None = Field(default=None, description="When it was done, if it was.")
+
+
+class ReportTimelineEntry(BaseModel):
+    """One thing users were told during the incident (public messages only, never notes)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    at: datetime
+    kind: str = Field(description="opened, update, resolved, reopened, …")
+    message: str
+
+
+class IncidentReportPublished(EventData):
+    """The post-incident report, for the users the incident affected: what happened, why,
+    what was done, and what will be done so that it does not happen again.
+
+    ``published_by`` is ``automatic`` when incident-api published the facts known so far a
+    configured time after the resolution, without an operator's words.
+    """
+
+    event_type = "candor.incident.report_published.v1"
+    topic = topics.INCIDENT
+
+    incident: IncidentSnapshot
+    published_at: datetime
+    published_by: Literal["operator", "automatic"]
+    impact: str = Field(default="", description="What users could not do, in their words.")
+    cause: str = ""
+    what_was_done: str = ""
+    follow_ups: list[FollowUpAction] = Field(default_factory=list)
+    timeline: list[ReportTimelineEntry] = Field(default_factory=list)
+
+
+class IncidentReportActionDone(EventData):
+    """A follow-up action of a published post-incident report was done: the users the
+    incident affected hear of it."""
+
+    event_type = "candor.incident.report_action_done.v1"
+    topic = topics.INCIDENT
+
+    incident: IncidentSnapshot
+    action: FollowUpAction
+    remaining: int = Field(ge=0, description="Follow-up actions of the report still to do.")
+
+
 class AlertFired(EventData):
     """A monitoring alert started firing (or fired again after clearing)."""
 

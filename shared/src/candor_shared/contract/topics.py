@@ -7,6 +7,8 @@ from dataclasses import dataclass
 INCIDENT = "candor.incident.v1"
 CATALOG = "candor.catalog.v1"
 MAINTENANCE = "candor.maintenance.v1"
+SLA = "candor.sla.v1"
+DELIVERY = "candor.delivery.v1"
 DEAD_LETTER_SUFFIX = ".dlt"
 
 
@@ -30,6 +32,17 @@ class Topics:
     def maintenance(self) -> str:
         """Maintenance window events, keyed by window id."""
         return f"{self.prefix}{MAINTENANCE}"
+
+    @property
+    def sla(self) -> str:
+        """What sla-monitor concludes: deadlines, burn-rate alerts, reports (key: incident
+        id for incident deadlines, service id for service-wide events)."""
+        return f"{self.prefix}{SLA}"
+
+    @property
+    def delivery(self) -> str:
+        """Delivery facts the notifier reports back, keyed by incident id."""
+        return f"{self.prefix}{DELIVERY}"
 
     def resolve(self, logical: str) -> str:
         """The physical name of a logical topic name (one of the constants above)."""

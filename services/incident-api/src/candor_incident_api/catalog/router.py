@@ -6,11 +6,20 @@ A service's components and dependencies are part of its body: ``PUT`` replaces a
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from candor_incident_api.catalog import repository, service
+from candor_incident_api.catalog.openslo import (
+    SLO_SCHEMA,
+    YAML_MEDIA_TYPES,
+    ExportError,
+    OpenSloDocument,
+    dump,
+    export_document,
+)
+from candor_incident_api.catalog.openslo_import import OpenSloRefused, import_objective
 from candor_incident_api.catalog.schemas import (
     SLUG_PATTERN,
     ServiceIn,
@@ -19,11 +28,11 @@ from candor_incident_api.catalog.schemas import (
     ServiceSpec,
     problem_responses,
 )
-from candor_incident_api.concurrency import check_if_match, set_etag
+from candor_incident_api.concurrency import check_if_match, etag_of, set_etag
 from candor_incident_api.dependencies import AdminDep, SessionDep, ViewerDep
 from candor_incident_api.errors import ApiError, not_found
 from candor_incident_api.pagination import Page, decode_cursor, encode_cursor
-from candor_shared.contract import AgreementTerms
+from candor_shared.contract import AgreementTerms, AvailabilityObjective
 
 router = APIRouter(prefix="/v1/services", tags=["catalog"])
 
@@ -222,6 +231,158 @@ async def put_agreement(
     set_etag(response, out.id, out.version)
     assert out.agreement is not None
     return out.agreement
+
+
+class YamlResponse(Response):
+    """A YAML document (``text/yaml`` to a client that asks for it)."""
+
+    media_type = "application/yaml"
+
+
+# Examples are the document's data, which a client sends as YAML (JSON, being YAML, works).
+_OPENSLO_EXAMPLE = export_document(
+    service="email",
+    service_name="Email",
+    terms=AgreementTerms(
+        timezone="Europe/Paris",
+        availability=AvailabilityObjective(adequate_percent=99.5, desired_percent=99.9),
+    ),
+).model_dump(mode="json", exclude_none=True)
+_OPENSLO_SCHEMA = {"type": "object", "$ref": "#/components/schemas/OpenSloDocument"}
+_OPENSLO_REQUEST: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "One OpenSLO v1 YAML stream: a `kind: SLO` document (and, if it names "
+        "its indicator by `indicatorRef`, the SLI). Of several SLOs, the one whose "
+        "`spec.service` is the slug.",
+        "content": {
+            media_type: {"schema": SLO_SCHEMA, "example": _OPENSLO_EXAMPLE}
+            for media_type in YAML_MEDIA_TYPES
+        },
+    }
+}
+_OPENSLO_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": OpenSloDocument,
+        "description": "The availability objective as an OpenSLO v1 SLO.",
+        "content": {
+            "application/yaml": {"schema": _OPENSLO_SCHEMA, "example": _OPENSLO_EXAMPLE},
+            "text/yaml": {"schema": _OPENSLO_SCHEMA, "example": _OPENSLO_EXAMPLE},
+        },
+    }
+}
+
+
+def _yaml(request: Request, text: str, *, etag: str) -> YamlResponse:
+    """``text`` as ``text/yaml`` when the client asks for that rather than application/yaml."""
+    accept = request.headers.get("accept", "")
+    media_type = "text/yaml" if "text/yaml" in accept and "application/yaml" not in accept else None
+    return YamlResponse(text, media_type=media_type, headers={"ETag": etag})
+
+
+@router.get(
+    "/{slug}/agreement/openslo",
+    summary="A service's availability objective as OpenSLO",
+    description="The agreement's availability objective as an OpenSLO v1 SLO (YAML): a "
+    "`RatioTimeslices` budget over the time the service was available, with the adequate "
+    "and desired levels as objectives and the calendar month (in the agreement's timezone) "
+    "or rolling days as its time window. `PUT` takes it back unchanged. 404 when the service "
+    "has no availability objective; 409 when a level is 100 %, which OpenSLO cannot say.",
+    response_class=YamlResponse,
+    responses={
+        **_OPENSLO_ANSWER,
+        **_AUTH,
+        **_MISSING,
+        **problem_responses(e409="A level is 100 %: OpenSLO targets are below 1."),
+    },
+)
+async def get_openslo(slug: Slug, request: Request, session: SessionDep, _: ViewerDep) -> Response:
+    """The availability objective as OpenSLO YAML."""
+    found = await repository.get_by_slug(session, slug)
+    if found is None:
+        raise not_found("service", slug)
+    terms = AgreementTerms.model_validate(found.agreement) if found.agreement else None
+    if terms is None or terms.availability is None:
+        raise ApiError(
+            404,
+            "Not found",
+            f"Service {slug!r} has no availability objective; set one with PUT "
+            f"/v1/services/{slug}/agreement/openslo or /agreement.",
+        )
+    try:
+        document = export_document(service=slug, service_name=found.name, terms=terms)
+    except ExportError as error:
+        raise ApiError(409, "No OpenSLO form", f"{error}.") from None
+    return _yaml(request, dump(document), etag=etag_of(found.id, found.version))
+
+
+@router.put(
+    "/{slug}/agreement/openslo",
+    summary="Set a service's availability objective from OpenSLO",
+    description="Sets the agreement's availability objective from an OpenSLO v1 SLO in YAML "
+    "(`Content-Type: application/yaml` or `text/yaml`); the other terms stay. Candor takes a "
+    "`Timeslices` or `RatioTimeslices` budget over a ratio indicator, which it measures "
+    "itself from monitoring alerts and declared incidents (the metric source is not "
+    "queried), with one or two objectives (the lower is adequate, the higher desired) and a "
+    "calendar month (`1M`, from midnight on a 1st; its timeZone becomes the agreement's) or "
+    "a rolling window of whole days. It refuses (422, naming every field and why) what it "
+    "does not measure: a threshold metric such as a latency, `Occurrences` of events, other "
+    "windows. The answer is the objective as `GET` gives it, after comments naming what of "
+    "the document was not kept. `If-Match` is honoured.",
+    response_class=YamlResponse,
+    openapi_extra=_OPENSLO_REQUEST,
+    responses={
+        **_OPENSLO_ANSWER,
+        **_AUTH,
+        **_MISSING,
+        **_STALE,
+        **problem_responses(
+            e415="The body is not YAML: send it with `Content-Type: application/yaml`.",
+            e422="The document is not OpenSLO v1 YAML, or asks for what Candor does not "
+            "measure; `detail` names each field and why, `errors` lists them.",
+        ),
+    },
+)
+async def put_openslo(slug: Slug, request: Request, session: SessionDep, _: AdminDep) -> Response:
+    """Set the availability objective from OpenSLO YAML."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type not in YAML_MEDIA_TYPES:
+        raise ApiError(
+            415,
+            "Unsupported Media Type",
+            f"Send the OpenSLO document as YAML with Content-Type: application/yaml (or "
+            f"text/yaml), not {media_type or 'no Content-Type'}; the agreement's JSON form goes "
+            f"to PUT /v1/services/{slug}/agreement.",
+        )
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(422, "Invalid request", "body: YAML in UTF-8.") from None
+    try:
+        imported = import_objective(text, service=slug)
+    except OpenSloRefused as refused:
+        raise ApiError(
+            422,
+            "Not importable",
+            f"{refused}.",
+            extra={"errors": [{"loc": r.where, "msg": r.why} for r in refused.reasons]},
+        ) from None
+    existing = await service.for_write(session, slug)
+    if existing is None:
+        raise not_found("service", slug)
+    check_if_match(request, existing.id, existing.version)
+    current = AgreementTerms.model_validate(existing.agreement) if existing.agreement else None
+    out, _outcome = await service.patch_service(
+        session=session,
+        service=existing,
+        patch=ServicePatch(agreement=imported.applied_to(current)),
+    )
+    assert out.agreement is not None
+    document = export_document(service=slug, service_name=out.name, terms=out.agreement)
+    notes = [f"Set from SLO {imported.slo!r}."]
+    if imported.notes:
+        notes += ["Not kept:", *(f"- {note}" for note in imported.notes)]
+    return _yaml(request, dump(document, notes=notes), etag=etag_of(out.id, out.version))
 
 
 @router.delete(

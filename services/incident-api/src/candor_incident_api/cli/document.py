@@ -32,7 +32,20 @@ class ServiceEntry(ServiceIn):
 
 
 class SubscriberEntry(SubscriberIn):
-    """A subscriber of the file; ``services`` are slugs (they replace what they followed)."""
+    """A subscriber of the file, found by address; ``services`` are slugs (they replace what
+    they followed). Other channels are managed through the API: a webhook's secret is shown
+    once, which a file applied again and again cannot do."""
+
+    email: str = Field(max_length=320, description="Where notices are sent; who this is.")
+
+    @model_validator(mode="after")
+    def _email_only(self) -> SubscriberEntry:
+        if self.channels is not None:
+            raise ValueError(
+                "channels: the file names subscribers by email address only; "
+                "manage their other channels with POST /v1/subscribers"
+            )
+        return self
 
 
 class IntegrationEntry(BaseModel):

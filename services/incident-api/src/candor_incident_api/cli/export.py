@@ -73,6 +73,8 @@ async def export(client: httpx.AsyncClient) -> dict[str, Any]:
 
     subscribers = []
     for item in await get_all(client, "/v1/subscribers", what="listing subscribers"):
+        if not item.get("email"):
+            continue  # reached only by chat or webhook: managed through the API, not the file
         entry: dict[str, Any] = {"email": item["email"], "services": sorted(item["services"])}
         if item.get("timezone", "UTC") != "UTC":
             entry["timezone"] = item["timezone"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -13,6 +14,12 @@ from typing import Annotated, Any, TypeVar
 import httpx
 import typer
 
+from candor_incident_api.catalog.openslo_import import (
+    ImportedObjective,
+    OpenSloRefused,
+    import_objective,
+)
+from candor_incident_api.catalog.schemas import SLUG_PATTERN
 from candor_incident_api.cli.apply import ApplyReport, apply
 from candor_incident_api.cli.document import (
     CatalogError,
@@ -22,7 +29,12 @@ from candor_incident_api.cli.document import (
     secrets_from_env,
 )
 from candor_incident_api.cli.export import export
-from candor_incident_api.cli.http import expect, get_all, operator_client
+from candor_incident_api.cli.http import expect, get_all, operator_client, refusal
+from candor_incident_api.cli.subscribers_import import (
+    ImportReport,
+    import_subscribers,
+    read_rows,
+)
 
 T = TypeVar("T")
 
@@ -33,6 +45,13 @@ app = typer.Typer(
 )
 incidents_app = typer.Typer(help="Incidents.", no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents")
+slo_app = typer.Typer(
+    help="A service's availability objective as OpenSLO v1 YAML (kind: SLO).",
+    no_args_is_help=True,
+)
+app.add_typer(slo_app, name="slo")
+subscribers_app = typer.Typer(help="Subscribers.", no_args_is_help=True)
+app.add_typer(subscribers_app, name="subscribers")
 
 Url = Annotated[
     str,
@@ -45,7 +64,7 @@ Token = Annotated[
     typer.Option(
         "--token",
         envvar=["CANDOR_TOKEN", "CANDOR_ADMIN_TOKEN"],
-        help="An operator token (admin for apply).",
+        help="An operator token (admin for apply and slo import).",
         show_default=False,
     ),
 ]
@@ -179,6 +198,95 @@ def export_command(
         typer.echo(f"wrote {output}", err=True)
 
 
+Service = Annotated[str, typer.Option("--service", "-s", help="The service's slug.")]
+
+
+def _slug(service: str) -> str:
+    if re.fullmatch(SLUG_PATTERN, service) is None:
+        raise _fail(f"--service {service!r}: a slug, such as email", 2)
+    return service
+
+
+def _levels(imported: ImportedObjective) -> str:
+    """The objective in words: "adequate 99.5%, desired 99.9%, calendar months in UTC"."""
+    levels = f"adequate {imported.adequate_percent:g}%"
+    if imported.desired_percent is not None:
+        levels += f", desired {imported.desired_percent:g}%"
+    if imported.window == "rolling":
+        return f"{levels}, the last {imported.rolling_days} days"
+    return f"{levels}, calendar months in {imported.timezone}"
+
+
+@slo_app.command("import")
+def slo_import(
+    file: Annotated[Path, typer.Argument(help="OpenSLO v1 YAML holding the SLO.")],
+    service: Service,
+    url: Url = DEFAULT_URL,
+    token: Token = "",
+) -> None:
+    """Set the service's availability objective from an OpenSLO SLO; its other terms stay.
+
+    The file is checked here first: an SLO asking for what Candor does not measure (a
+    latency threshold, occurrences of events, a window other than calendar months or
+    rolling days) is refused with every reason, and nothing is sent.
+    """
+    slug = _slug(service)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise _fail(f"cannot read {file}: {error}") from None
+    try:
+        imported = import_objective(text, service=slug)
+    except OpenSloRefused as refused:
+        reasons = "".join(f"\n  {reason}" for reason in refused.reasons)
+        raise _fail(f"{file}: not imported:{reasons}") from None
+
+    async def send(client: httpx.AsyncClient) -> None:
+        response = await client.put(
+            f"/v1/services/{slug}/agreement/openslo",
+            content=text.encode("utf-8"),
+            headers={"Content-Type": "application/yaml"},
+        )
+        if response.status_code != 200:
+            raise refusal(response, f"service {slug!r}")
+
+    _run(url, token, send)
+    typer.echo(
+        f"service {slug}: availability objective set from SLO {imported.slo!r}: {_levels(imported)}"
+    )
+    for note in imported.notes:
+        typer.echo(f"  not kept: {note}")
+
+
+@slo_app.command("export")
+def slo_export(
+    service: Service,
+    url: Url = DEFAULT_URL,
+    token: Token = "",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Write the service's availability objective as an OpenSLO v1 SLO, which `candor slo
+    import` takes back unchanged."""
+    slug = _slug(service)
+
+    async def fetch(client: httpx.AsyncClient) -> str:
+        response = await client.get(
+            f"/v1/services/{slug}/agreement/openslo", headers={"Accept": "application/yaml"}
+        )
+        if response.status_code != 200:
+            raise refusal(response, f"service {slug!r}")
+        return response.text
+
+    text = _run(url, token, fetch)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
 def _ago(value: str | None, now: datetime) -> str:
     """``value`` (ISO 8601) relative to ``now``: "5m ago", "in 2h"."""
     if not value:
@@ -264,3 +372,87 @@ def status_command(url: Url = DEFAULT_URL, token: Token = "") -> None:
             line += f", next update {_ago(item['next_update_at'], now)}"
         typer.echo(line)
         typer.echo(f"    id {item['id']}")
+
+
+PROGRESS_LINES = 20
+"""Without a terminal, progress is printed as this many plain lines at most."""
+
+
+class _Progress:
+    """A bar on a terminal; a few plain lines (for logs and CI) otherwise. On stderr, so
+    that stdout keeps only the summary."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self._said = total, 0, 0
+        self._bar: Any = None
+        if sys.stderr.isatty():
+            self._bar = typer.progressbar(
+                length=total, label="Importing subscribers", file=sys.stderr
+            )
+            self._bar.__enter__()
+
+    def advance(self, rows: int) -> None:
+        self.done += rows
+        if self._bar is not None:
+            self._bar.update(rows)
+            return
+        step = max(1, -(-self.total // PROGRESS_LINES))
+        while self._said + step <= self.done or (self.done == self.total > self._said):
+            self._said = min(self.total, self._said + step)
+            percent = 100 * self._said // max(self.total, 1)
+            typer.echo(
+                f"importing subscribers: {self._said}/{self.total} rows ({percent}%)", err=True
+            )
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+def print_import_report(report: ImportReport, *, source: str) -> None:
+    """What the import did, then every rejected row with its line and reason."""
+    typer.echo(
+        f"{source}: {report.total} rows: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.rejected)} rejected"
+    )
+    for line, reason in report.rejected:
+        typer.echo(f"  line {line}: {reason}")
+
+
+@subscribers_app.command("import")
+def subscribers_import(
+    file: Annotated[Path, typer.Argument(help="CSV with a header line; email is required.")],
+    url: Url = DEFAULT_URL,
+    token: Token = "",
+) -> None:
+    """Create or update subscribers from a CSV file (admin token).
+
+    Columns: email,name,services,components,timezone,language,groups; lists in a cell are
+    separated by ';' (services: slugs; components: service/component; groups: names). A
+    column left out keeps what subscribers have; an empty services cell follows nothing.
+    Rows the API already matches are not sent: importing the same file again changes
+    nothing. Rejected rows are listed with their line and reason, the others imported, and
+    the exit status is 1 when any row was rejected.
+    """
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise _fail(f"cannot read {file}: {error}") from None
+    try:
+        rows, rejected = read_rows(text)
+    except CatalogError as error:
+        raise _fail(f"{file}: {error}") from None
+    progress = _Progress(len(rows) + len(rejected))
+    try:
+        report = _run(
+            url,
+            token,
+            lambda client: import_subscribers(
+                client=client, rows=rows, rejected=rejected, advance=progress.advance
+            ),
+        )
+    finally:
+        progress.close()
+    print_import_report(report, source=str(file))
+    if report.rejected:
+        raise typer.Exit(1)

@@ -84,8 +84,10 @@ log = structlog.get_logger(__name__)
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
-EXEMPT_PREFIXES = ("/v1/ingest/", "/v2/enqueue")
-"""POSTs of monitoring sources: they carry dedup keys of their own."""
+EXEMPT_PREFIXES = ("/v1/ingest/", "/v2/enqueue", "/unsubscribe/", "/subscribe", "/preferences/")
+"""POSTs of monitoring sources, which carry dedup keys of their own, one-click unsubscribe,
+which mail clients send without such a key and which is idempotent itself, and the
+self-service forms, which browsers send without one (sign-ups are limited instead)."""
 KEPT_HEADERS = (b"content-type", b"location", b"etag")
 NOT_KEPT_4XX = frozenset({401, 403, 408, 412, 425, 429})
 PRUNE_EVERY_SECONDS = 300.0

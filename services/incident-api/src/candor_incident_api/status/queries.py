@@ -10,14 +10,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candor_incident_api.catalog.models import Service
 from candor_incident_api.incidents import impacts
-from candor_incident_api.incidents.models import Incident, TimelineEntry
+from candor_incident_api.incidents.models import Alert, Incident, TimelineEntry
 from candor_incident_api.maintenance.models import MaintenanceService, MaintenanceWindow
+from candor_incident_api.status import uptime
 from candor_incident_api.status.schemas import (
     AffectedService,
     CurrentIncident,
@@ -26,7 +28,9 @@ from candor_incident_api.status.schemas import (
     ServiceRef,
     ServiceStatus,
     StatusSummary,
+    UptimeDay,
 )
+from candor_shared.intervals import Interval
 
 PAST_DAYS = 30
 PAST_LIMIT = 200
@@ -72,6 +76,8 @@ async def status_summary(session: AsyncSession, *, now: datetime) -> StatusSumma
     affected = await impacts.load(session, [i.id for i in open_incidents + past])
     last_told = await _last_public_update(session, [i.id for i in open_incidents])
     windows = await _windows(session, statuses=("scheduled", "in_progress"))
+    down = await alert_intervals(session, since=uptime.day_start(uptime.first_day(now)), now=now)
+    reports = await _report_urls(session, [i.id for i in past])
 
     worst: dict[uuid.UUID, str] = {}
     for incident in open_incidents:
@@ -83,16 +89,31 @@ async def status_summary(session: AsyncSession, *, now: datetime) -> StatusSumma
         if window.status == "in_progress"
         for service in window_services
     }
-    service_statuses = [
-        ServiceStatus(
-            slug=service.slug,
-            name=service.name,
-            status=_condition(worst.get(service.id, "none")),
-            wording=impacts.wording_for(service.impact_wording, worst.get(service.id, "none")),
-            under_maintenance=service.id in in_maintenance,
+    service_statuses = []
+    for service in services:
+        days = uptime.daily_availability(
+            down.get(service.id, []), known_since=service.created_at, now=now
         )
-        for service in services
-    ]
+        service_statuses.append(
+            ServiceStatus(
+                slug=service.slug,
+                name=service.name,
+                status=_condition(worst.get(service.id, "none")),
+                wording=impacts.wording_for(service.impact_wording, worst.get(service.id, "none")),
+                under_maintenance=service.id in in_maintenance,
+                uptime_90d_percent=uptime.overall_percent(days),
+                uptime_90d=[
+                    UptimeDay(
+                        day=day.day,
+                        percent=day.percent,
+                        downtime_seconds=None
+                        if day.downtime is None
+                        else int(day.downtime.total_seconds()),
+                    )
+                    for day in days
+                ],
+            )
+        )
     overall = "none"
     for level in worst.values():
         overall = _worse(overall, level)
@@ -156,10 +177,108 @@ async def status_summary(session: AsyncSession, *, now: datetime) -> StatusSumma
                     ServiceRef(slug=item.service.slug, name=item.service.name)
                     for item in affected.get(incident.id, [])
                 ],
+                report_url=reports.get(incident.id),
             )
             for incident in past
         ],
     )
+
+
+def _measured() -> ColumnElement[bool]:
+    """Alerts of incidents that count on the uptime bars: those users were told of, and
+    those that ended without being told (a blip shorter than the notification delay, trouble
+    within announced maintenance). An incident still held back is not public yet: counting
+    its alerts would announce it on the bars before it is announced."""
+    return or_(Incident.broadcast.is_(True), Incident.status == "resolved")
+
+
+async def alert_intervals(
+    session: AsyncSession, *, since: datetime, now: datetime
+) -> dict[uuid.UUID, list[Interval]]:
+    """Each service's alert intervals that overlap ``[since, now)``, all services at once.
+
+    The alerts table keeps the latest firing of each alert (a firing again overwrites its
+    start and end); the incidents' timelines keep every firing (``alert.fired`` with its
+    start, then ``alert.resolved`` with its end). Both are read, in two queries whatever the
+    number of services and days; an interval found in both counts once when measured.
+    """
+    result: dict[uuid.UUID, list[Interval]] = {}
+    latest = (
+        await session.execute(
+            select(Alert.service_id, Alert.starts_at, Alert.ends_at)
+            .join(Incident, Incident.id == Alert.incident_id)
+            .where(
+                Alert.starts_at < now,
+                or_(Alert.ends_at.is_(None), Alert.ends_at > since),
+                _measured(),
+            )
+        )
+    ).all()
+    for service_id, starts_at, ends_at in latest:
+        result.setdefault(service_id, []).append(Interval(starts_at, ends_at))
+    notes = (
+        await session.execute(
+            select(
+                Incident.service_id,
+                TimelineEntry.incident_id,
+                TimelineEntry.kind,
+                TimelineEntry.data,
+            )
+            .join(Incident, Incident.id == TimelineEntry.incident_id)
+            .where(
+                TimelineEntry.kind.in_(("alert.fired", "alert.resolved")),
+                or_(Incident.resolved_at.is_(None), Incident.resolved_at >= since),
+                _measured(),
+            )
+            .order_by(TimelineEntry.at, TimelineEntry.id)
+        )
+    ).all()
+    for service_id, interval in _firings(notes):
+        if interval.start < now and (interval.end is None or interval.end > since):
+            result.setdefault(service_id, []).append(interval)
+    return result
+
+
+def _firings(notes: Sequence[Any]) -> list[tuple[uuid.UUID, Interval]]:
+    """Pair each ``alert.resolved`` note with the ``alert.fired`` note of the same alert
+    before it in the same incident, oldest first. A firing not resolved yet is left out: it
+    is the alert's latest firing, which the alerts table holds with its current start."""
+    fired: dict[tuple[uuid.UUID, str, str], datetime] = {}
+    intervals: list[tuple[uuid.UUID, Interval]] = []
+    for service_id, incident_id, kind, data in notes:
+        key = (incident_id, str(data.get("source", "")), str(data.get("fingerprint", "")))
+        moment = _time(data.get("starts_at" if kind == "alert.fired" else "ends_at"))
+        if moment is None:
+            continue
+        if kind == "alert.fired":
+            fired[key] = moment
+        elif key in fired:
+            intervals.append((service_id, Interval(fired.pop(key), moment)))
+    return intervals
+
+
+def _time(value: object) -> datetime | None:
+    """A time written in a timeline note (ISO 8601 with offset), or None if it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+async def _report_urls(
+    session: AsyncSession, incident_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Where users can read each past incident's post-incident report.
+
+    The hook for post-incident reports: they are not published on the web yet (the notifier
+    will send them by email), so there is nothing to link to. When incident-api serves them,
+    answer each incident's report URL here: the page and ``summary.json`` already show it.
+    """
+    del session, incident_ids
+    return {}
 
 
 async def _last_public_update(

@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from candor_incident_api.dependencies import SessionDep, StateDep
 from candor_incident_api.status import feeds, queries
-from candor_incident_api.status.schemas import StatusSummary
+from candor_incident_api.status.schemas import StatusSummary, UptimeDay
 from candor_shared.clock import utcnow
 
 router = APIRouter(prefix="/status", tags=["status"])
@@ -60,9 +60,43 @@ def _duration(seconds: int) -> str:
     return " ".join(part for part in parts if part and part != "0 min")
 
 
+def _percent(value: float) -> str:
+    """A percentage as the page writes it: "100 %", "99.30 %" (never rounded up to 100)."""
+    return "100 %" if value >= 100 else f"{value:.2f} %"
+
+
+UPTIME_BANDS = (
+    ("up", "No downtime (100 %)", 100.0),
+    ("minor", "Some downtime (99 % or more available)", 99.0),
+    ("major", "Downtime (95 % to 99 % available)", 95.0),
+    ("critical", "Long downtime (less than 95 % available)", 0.0),
+)
+"""Classes of the uptime bars, with what the legend says of each and the lowest
+availability of each; a day without data has the class ``nodata``."""
+
+
+def _band(day: UptimeDay) -> str:
+    """The bar's class for ``day``: colour and height say the same thing."""
+    if day.percent is None:
+        return "nodata"
+    return next(band for band, _, floor in UPTIME_BANDS if day.percent >= floor)
+
+
+def _day_text(day: UptimeDay, today: bool = False) -> str:
+    """The bar's text alternative: "12 Nov: 99.30 % available, 10 min down"."""
+    label = day.day.strftime("%d %b") + (" (today, so far)" if today else "")
+    if day.percent is None or day.downtime_seconds is None:
+        return f"{label}: no data"
+    down = "no downtime" if day.downtime_seconds == 0 else _duration(day.downtime_seconds) + " down"
+    return f"{label}: {_percent(day.percent)} available, {down}"
+
+
 _TEMPLATES.filters["iso"] = _iso
 _TEMPLATES.filters["utc"] = _utc
 _TEMPLATES.filters["duration"] = _duration
+_TEMPLATES.filters["percent"] = _percent
+_TEMPLATES.filters["band"] = _band
+_TEMPLATES.filters["day_text"] = _day_text
 
 _CONDITION_LABELS = {
     "operational": "Operational",
@@ -93,9 +127,10 @@ def _cached(response: Response) -> Response:
     "",
     summary="The public status page",
     description="Server-rendered HTML, no login and no JavaScript needed: open incidents with "
-    "their latest public message and when the next update is due, every service's status, "
-    "maintenance in progress or planned, and the incidents of the last 30 days. Times are in "
-    "UTC; a small inline script shows them in the viewer's time zone where it runs.",
+    "their latest public message and when the next update is due, every service's status "
+    "with a bar of its measured availability on each of the last 90 days, maintenance in "
+    "progress or planned, and the incidents of the last 30 days. Times are in UTC; a small "
+    "inline script shows them in the viewer's time zone where it runs.",
     response_class=HTMLResponse,
     responses={200: {"description": "The status page (HTML)."}},
 )
@@ -109,6 +144,7 @@ async def status_page(session: SessionDep, state: StateDep) -> Response:
         overall_labels=_OVERALL_LABELS,
         incident_status_labels=_INCIDENT_STATUS_LABELS,
         maintenance_status_labels=_MAINTENANCE_STATUS_LABELS,
+        uptime_bands=UPTIME_BANDS,
     )
     return _cached(HTMLResponse(html))
 
@@ -117,7 +153,8 @@ async def status_page(session: SessionDep, state: StateDep) -> Response:
     "/summary.json",
     summary="The status page's facts as JSON",
     description="What the status page shows, for embedding in an intranet: every service "
-    "with its status, open incidents with their latest public message, maintenance in "
+    "with its status and measured availability on each of the last 90 days (`uptime_90d`), "
+    "open incidents with their latest public message, maintenance in "
     "progress or planned, and incidents resolved in the last 30 days. No login; nothing "
     "internal. Cached for 30 seconds.",
     responses={200: {"description": "The current status."}},

@@ -7,7 +7,7 @@ impact wording and times. Never internal notes, alert labels, integrations or op
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +25,12 @@ _SUMMARY_EXAMPLE: dict[str, Any] = {
             "status": "major",
             "wording": "You may not be able to send email.",
             "under_maintenance": False,
+            "uptime_90d_percent": 99.91,
+            "uptime_90d": [
+                {"day": "2026-08-26", "percent": None, "downtime_seconds": None},
+                {"day": "2026-11-22", "percent": 99.3, "downtime_seconds": 600},
+                {"day": "2026-11-23", "percent": 96.59, "downtime_seconds": 1260},
+            ],
         },
         {
             "slug": "payroll",
@@ -32,6 +38,11 @@ _SUMMARY_EXAMPLE: dict[str, Any] = {
             "status": "operational",
             "wording": "",
             "under_maintenance": False,
+            "uptime_90d_percent": 100.0,
+            "uptime_90d": [
+                {"day": "2026-11-22", "percent": 100.0, "downtime_seconds": 0},
+                {"day": "2026-11-23", "percent": 100.0, "downtime_seconds": 0},
+            ],
         },
     ],
     "incidents": [
@@ -77,6 +88,7 @@ _SUMMARY_EXAMPLE: dict[str, Any] = {
             "duration_seconds": 2700,
             "summary": "A report job slowed the database; it now runs at night.",
             "services": [{"slug": "payroll", "name": "Payroll"}],
+            "report_url": None,
         }
     ],
 }
@@ -87,6 +99,26 @@ class ServiceRef(BaseModel):
 
     slug: str = Field(description="The service's identifier.", examples=["email"])
     name: str = Field(description="The service's name.", examples=["Email"])
+
+
+class UptimeDay(BaseModel):
+    """One UTC day of a service's measured availability."""
+
+    day: date = Field(description="The day, in UTC.", examples=["2026-11-22"])
+    percent: float | None = Field(
+        ge=0,
+        le=100,
+        description="Share of the day not covered by any of the service's alerts, in "
+        "percent, rounded down to hundredths (today: of the part elapsed so far). Null: no "
+        "data (the service was not known yet).",
+        examples=[99.3],
+    )
+    downtime_seconds: int | None = Field(
+        ge=0,
+        description="Seconds of the day covered by at least one alert (overlaps once); "
+        "null: no data.",
+        examples=[600],
+    )
 
 
 class ServiceStatus(ServiceRef):
@@ -101,6 +133,17 @@ class ServiceStatus(ServiceRef):
         examples=["You may not be able to send email."],
     )
     under_maintenance: bool = Field(description="A maintenance window on it is in progress.")
+    uptime_90d_percent: float | None = Field(
+        ge=0,
+        le=100,
+        description="Measured availability over the days of `uptime_90d` that have data; "
+        "null when none has.",
+    )
+    uptime_90d: list[UptimeDay] = Field(
+        description="Measured availability of each of the last 90 UTC days, oldest first, "
+        "today last, from the service's monitoring alerts (those of an incident held back "
+        "from users count once it is announced or over)."
+    )
 
 
 class AffectedService(ServiceRef):
@@ -152,6 +195,10 @@ class PastIncident(BaseModel):
     duration_seconds: int = Field(ge=0, description="From start to resolution.")
     summary: str = Field(description="What happened, in users' words.")
     services: list[ServiceRef] = Field(description="Affected services, its own first.")
+    report_url: str | None = Field(
+        default=None,
+        description="Where to read the incident's report for users; null while none is published.",
+    )
 
 
 class StatusSummary(BaseModel):

@@ -58,3 +58,41 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    folded: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """How many updates the message tells (more than 1: a burst folded into one message)."""
+    folded_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    """Held back by burst folding: when the recipient last heard before these updates."""
+
+
+class Endpoint(Base):
+    """A chat, webhook or Apprise endpoint that failed lately: how many deliveries in a row,
+    since when, and whether it is quarantined.
+
+    ``key`` is a SHA-256 of the channel type and URL (the URL itself is a secret and is kept
+    only with the subscriber's channel). A delivery that goes through deletes the row.
+    """
+
+    __tablename__ = "endpoints"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    failures_in_a_row: Mapped[int] = mapped_column(Integer)
+    failing_since: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(Text)
+    quarantined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    quarantined_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When one delivery may be tried again; None while quarantined means until a new URL."""
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class NoticeSummary(Base):
+    """When the last :class:`~candor_shared.contract.sla.NoticeSettled` of a notice was
+    published, and whether it said the notice was settled (published once, whoever races)."""
+
+    __tablename__ = "notice_summaries"
+
+    event_id: Mapped[str] = mapped_column(
+        ForeignKey("notices.event_id", ondelete="CASCADE"), primary_key=True
+    )
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

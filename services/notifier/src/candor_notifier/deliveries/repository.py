@@ -7,11 +7,14 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, distinct, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candor_notifier.deliveries.models import Delivery
+
+FAIR_INCIDENTS = 20
+"""Incidents whose due deliveries share one claimed batch."""
 
 
 async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
@@ -24,6 +27,20 @@ async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> N
         index_elements=["event_id", "recipient_id", "channel"]
     )
     await session.execute(statement, list(rows))
+
+
+async def drop_unsent(session: AsyncSession, *, incident_id: str, kind: str) -> int:
+    """Delete the incident's deliveries of ``kind`` never attempted yet (a holding update
+    planned for its due minute that a newer notice made pointless); returns how many."""
+    result = await session.execute(
+        delete(Delivery).where(
+            Delivery.incident_id == incident_id,
+            Delivery.kind == kind,
+            Delivery.state == "pending",
+            Delivery.attempts == 0,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def message_ids(
@@ -58,20 +75,51 @@ async def claim_due(
     Due: pending with ``next_attempt_at`` passed, or sending with an expired lease (its
     sender died). Claiming counts an attempt. On PostgreSQL rows another sender is claiming
     are skipped; on SQLite the write lock taken at BEGIN serializes claims.
+
+    Fair between incidents: the batch is first shared among the incidents with due
+    deliveries (up to ``FAIR_INCIDENTS`` of them, the longest waiting first), then topped up
+    in due order. A notice to 10,000 recipients so takes turns with another incident's
+    notice instead of holding it up until the last of its 10,000 is claimed.
     """
     due = or_(
         and_(Delivery.state == "pending", Delivery.next_attempt_at <= now),
         and_(Delivery.state == "sending", Delivery.lease_until <= now),
     )
-    rows = list(
+    waiting = list(
         await session.scalars(
-            select(Delivery)
+            select(Delivery.incident_id)
             .where(due)
-            .order_by(Delivery.next_attempt_at, Delivery.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+            .group_by(Delivery.incident_id)
+            .order_by(func.min(Delivery.next_attempt_at))
+            .limit(FAIR_INCIDENTS)
         )
     )
+    rows: list[Delivery] = []
+    if len(waiting) > 1:
+        share = max(limit // len(waiting), 1)
+        for incident_id in waiting:
+            if len(rows) >= limit:
+                break
+            rows.extend(
+                await session.scalars(
+                    select(Delivery)
+                    .where(due, Delivery.incident_id == incident_id)
+                    .order_by(Delivery.next_attempt_at, Delivery.id)
+                    .limit(min(share, limit - len(rows)))
+                    .with_for_update(skip_locked=True)
+                )
+            )
+    if len(rows) < limit:
+        taken = [row.id for row in rows]
+        rows.extend(
+            await session.scalars(
+                select(Delivery)
+                .where(due, Delivery.id.not_in(taken) if taken else true())
+                .order_by(Delivery.next_attempt_at, Delivery.id)
+                .limit(limit - len(rows))
+                .with_for_update(skip_locked=True)
+            )
+        )
     for row in rows:
         row.state = "sending"
         row.lease_until = lease_until
@@ -80,13 +128,26 @@ async def claim_due(
     return rows
 
 
-async def mark_sent(session: AsyncSession, *, delivery_id: uuid.UUID, now: datetime) -> None:
-    """Record that the relay accepted the delivery."""
-    await session.execute(
+async def mark_sent(session: AsyncSession, *, delivery_id: uuid.UUID, now: datetime) -> str | None:
+    """Record that the relay accepted the delivery; return its notice's event id (None when
+    the delivery is gone, its recipient erased meanwhile)."""
+    event_id = await session.scalar(
         update(Delivery)
         .where(Delivery.id == delivery_id)
         .values(state="sent", sent_at=now, lease_until=None, updated_at=now)
+        .returning(Delivery.event_id)
     )
+    return str(event_id) if event_id is not None else None
+
+
+async def recipients_reached(session: AsyncSession, event_id: str) -> int:
+    """How many recipients of the notice have at least one delivery sent."""
+    count = await session.scalar(
+        select(func.count(distinct(Delivery.recipient_id))).where(
+            Delivery.event_id == event_id, Delivery.state == "sent"
+        )
+    )
+    return int(count or 0)
 
 
 async def reschedule(

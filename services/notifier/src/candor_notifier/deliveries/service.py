@@ -12,14 +12,25 @@ from typing import Any, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candor_notifier.catalog import repository as catalog
-from candor_notifier.deliveries import repository
+from candor_notifier.channels.notice import ChannelTarget
+from candor_notifier.deliveries import facts, repository
 from candor_notifier.incidents import repository as incidents
 from candor_notifier.incidents.models import Notice
 from candor_notifier.mail.compose import NoticeKind, Recipient
-from candor_shared.contract import IncidentSnapshot
+from candor_notifier.mail.maintenance import MAINTENANCE_KINDS
+from candor_shared.contract import (
+    IncidentReportActionDone,
+    IncidentReportPublished,
+    IncidentSnapshot,
+    MaintenanceSnapshot,
+)
 from candor_shared.ids import uuid7
 
 EMAIL = "email"
+REPORT = "report"
+ACTION_DONE = "report_action"
+NOT_INCIDENTS = MAINTENANCE_KINDS | {REPORT, ACTION_DONE}
+"""Notices whose ``incident`` column holds something else than an incident snapshot."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,22 @@ class Outbound:
     in_reply_to: str | None
     incident: IncidentSnapshot | None
     recipient: Recipient | None
+    channel: str = EMAIL
+    target: ChannelTarget | None = None
+    """Where a channel other than email posts; None when the recipient no longer has it."""
+    noticed_at: datetime | None = None
+    since: datetime | None = None
+    """Holding updates: when users last heard (the time the message says nothing changed since)."""
+    recipient_id: str = ""
+    maintenance: MaintenanceSnapshot | None = None
+    """Maintenance notices: the window (``incident`` is None)."""
+    folded: int = 1
+    """How many updates the message tells (a burst folded into one when more than 1)."""
+    report: IncidentReportPublished | None = None
+    """Post-incident reports: the report as published (``incident`` is None)."""
+    action_done: IncidentReportActionDone | None = None
+    """A follow-up action of a published report done (``incident`` is None)."""
+    folded_since: datetime | None = None
 
 
 async def plan(
@@ -44,14 +71,24 @@ async def plan(
     recipient_ids: Sequence[str],
     message_domain: str,
     now: datetime,
+    send_at: datetime | None = None,
 ) -> None:
-    """One pending email per recipient of ``notice``; one that exists already stays as it is.
+    """One pending delivery per recipient of ``notice`` and channel they have (email, Slack,
+    Teams, webhook, Apprise), sent from ``send_at`` (default: now); one that exists already
+    stays as it is.
 
     Every later notice (update, resolution, reopening) replies to the recipient's opening
-    email, so mail clients thread them.
+    email, so mail clients thread them. Any notice other than a holding update drops the
+    incident's holding updates still waiting for their minute: users have just heard.
     """
+    if notice.kind != incidents.HOLDING:
+        await repository.drop_unsent(
+            session, incident_id=notice.incident_id, kind=incidents.HOLDING
+        )
     if not recipient_ids:
         return
+    first_attempt = now if send_at is None else max(now, send_at)
+    reach = await catalog.channel_types(session, recipient_ids)
     replying_to: dict[str, str] = {}
     if notice.kind != "opened":
         replying_to = await repository.message_ids(
@@ -63,27 +100,28 @@ async def plan(
         )
     rows: list[dict[str, Any]] = []
     for recipient_id in recipient_ids:
-        delivery_id = uuid7()
-        rows.append(
-            {
-                "id": delivery_id,
-                "event_id": notice.event_id,
-                "recipient_id": recipient_id,
-                "channel": EMAIL,
-                "incident_id": notice.incident_id,
-                "kind": notice.kind,
-                "state": "pending",
-                "attempts": 0,
-                "last_error": None,
-                "next_attempt_at": now,
-                "lease_until": None,
-                "message_id": f"<{delivery_id}@{message_domain}>",
-                "in_reply_to": replying_to.get(recipient_id),
-                "created_at": now,
-                "sent_at": None,
-                "updated_at": now,
-            }
-        )
+        for channel in reach.get(recipient_id, ()):
+            delivery_id = uuid7()
+            rows.append(
+                {
+                    "id": delivery_id,
+                    "event_id": notice.event_id,
+                    "recipient_id": recipient_id,
+                    "channel": channel,
+                    "incident_id": notice.incident_id,
+                    "kind": notice.kind,
+                    "state": "pending",
+                    "attempts": 0,
+                    "last_error": None,
+                    "next_attempt_at": first_attempt,
+                    "lease_until": None,
+                    "message_id": f"<{delivery_id}@{message_domain}>",
+                    "in_reply_to": replying_to.get(recipient_id) if channel == EMAIL else None,
+                    "created_at": now,
+                    "sent_at": None,
+                    "updated_at": now,
+                }
+            )
     await repository.insert_new(session, rows)
 
 
@@ -98,10 +136,14 @@ async def claim_due(
         return []
     notices = await incidents.get_notices(session, {row.event_id for row in rows})
     subscribers = await catalog.get_subscribers(session, {row.recipient_id for row in rows})
+    channels = await catalog.channels_of(
+        session, {row.recipient_id for row in rows if row.channel != EMAIL}
+    )
     claimed: list[Outbound] = []
     for row in rows:
         notice = notices.get(row.event_id)
         subscriber = subscribers.get(row.recipient_id)
+        channel = channels.get(row.recipient_id, {}).get(row.channel)
         assert row.lease_until is not None
         claimed.append(
             Outbound(
@@ -113,17 +155,45 @@ async def claim_due(
                 message_id=row.message_id,
                 in_reply_to=row.in_reply_to,
                 incident=(
-                    IncidentSnapshot.model_validate(notice.incident) if notice is not None else None
+                    IncidentSnapshot.model_validate(notice.incident)
+                    if notice is not None and notice.kind not in NOT_INCIDENTS
+                    else None
+                ),
+                report=(
+                    IncidentReportPublished.model_validate(notice.incident)
+                    if notice is not None and notice.kind == REPORT
+                    else None
+                ),
+                action_done=(
+                    IncidentReportActionDone.model_validate(notice.incident)
+                    if notice is not None and notice.kind == ACTION_DONE
+                    else None
+                ),
+                maintenance=(
+                    MaintenanceSnapshot.model_validate(notice.incident)
+                    if notice is not None and notice.kind in MAINTENANCE_KINDS
+                    else None
                 ),
                 recipient=(
                     Recipient(
-                        email=subscriber.email,
+                        email=subscriber.email or "",
                         timezone=subscriber.timezone,
                         language=subscriber.language,
                     )
                     if subscriber is not None
                     else None
                 ),
+                channel=row.channel,
+                target=(
+                    ChannelTarget(type=channel.type, url=channel.url, secret=channel.secret)
+                    if channel is not None
+                    else None
+                ),
+                noticed_at=notice.created_at if notice is not None else None,
+                since=notice.unchanged_since if notice is not None else None,
+                recipient_id=row.recipient_id,
+                folded=row.folded,
+                folded_since=row.folded_since,
             )
         )
     return claimed
@@ -145,8 +215,11 @@ def retry_delay(
 
 
 async def record_sent(*, session: AsyncSession, delivery_id: uuid.UUID, now: datetime) -> None:
-    """The relay accepted the delivery."""
-    await repository.mark_sent(session, delivery_id=delivery_id, now=now)
+    """The relay accepted the delivery; the first one of its notice also writes the delivery
+    fact (:mod:`.facts`) in this transaction."""
+    notice_id = await repository.mark_sent(session, delivery_id=delivery_id, now=now)
+    if notice_id is not None:
+        await facts.record_first_delivery(session=session, notice_id=notice_id, now=now)
 
 
 async def record_failure(
@@ -159,10 +232,13 @@ async def record_failure(
     base_seconds: float,
     max_seconds: float,
     now: datetime,
+    retry_after: float | None = None,
 ) -> datetime | None:
     """Schedule another attempt, or give up when the failure is permanent or attempts ran out.
 
-    Returns when the next attempt is due, or None when the delivery failed for good.
+    ``retry_after`` (seconds an endpoint asked to wait, from ``Retry-After``) makes the next
+    attempt no earlier than that. Returns when the next attempt is due, or None when the
+    delivery failed for good.
     """
     if permanent or outbound.attempts >= max_attempts:
         await repository.mark_failed(
@@ -172,6 +248,8 @@ async def record_failure(
     delay = retry_delay(
         attempts=outbound.attempts, base_seconds=base_seconds, max_seconds=max_seconds
     )
+    if retry_after is not None:
+        delay = max(delay, retry_after)
     at = now + timedelta(seconds=delay)
     await repository.reschedule(
         session, delivery_id=outbound.delivery_id, at=at, error=error, count_attempt=True, now=now

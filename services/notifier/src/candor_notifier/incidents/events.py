@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from candor_notifier.catalog import service as catalog
+from candor_notifier.audience.service import apply_preferences
+from candor_notifier.bursts import service as bursts
 from candor_notifier.deliveries import service as deliveries
 from candor_notifier.incidents import service
 from candor_notifier.mail.compose import NoticeKind
-from candor_shared.clock import utcnow
+from candor_shared.clock import Clock, utcnow
 from candor_shared.contract import (
     CloudEvent,
     EventData,
@@ -24,34 +27,36 @@ from candor_shared.kafka import Handler
 log = structlog.get_logger(__name__)
 
 
-def handlers(*, message_domain: str) -> dict[str, Handler]:
-    """Handlers of the incident topic, by event type."""
+def handlers(
+    *, message_domain: str, clock: Clock = utcnow, min_interval: timedelta | None = None
+) -> dict[str, Handler]:
+    """Handlers of the incident topic, by event type; ``clock`` stamps the notices;
+    ``min_interval`` folds bursts of updates (:mod:`candor_notifier.bursts`)."""
 
     async def announce(
         session: AsyncSession,
-        event_id: str,
+        event: CloudEvent[EventData],
         kind: NoticeKind,
         incident: IncidentSnapshot,
         *,
         tell: bool = True,
     ) -> None:
         with structlog.contextvars.bound_contextvars(incident_id=incident.id):
-            now = utcnow()
+            now = clock()
             notice = await service.record_change(
-                session=session, event_id=event_id, kind=kind, incident=incident, now=now
+                session=session,
+                event_id=event.id,
+                kind=kind,
+                incident=incident,
+                now=now,
+                occurred_at=event.time,
             )
             if notice is None:
                 log.info("incident.stale_event_ignored", version=incident.version, kind=kind)
                 return
             if not tell:
                 return
-            # Everyone who follows a service the incident affects, directly or through a
-            # dependency, once.
-            slugs = [incident.service.slug, *(i.service.slug for i in incident.impacts)]
-            followers: list[str] = []
-            for slug in dict.fromkeys(slugs):
-                followers.extend(await catalog.followers_of(session=session, service_slug=slug))
-            followers = list(dict.fromkeys(followers))
+            followers = await service.audience(session=session, incident=incident)
             await deliveries.plan(
                 session=session,
                 notice=notice,
@@ -59,22 +64,26 @@ def handlers(*, message_domain: str) -> dict[str, Handler]:
                 message_domain=message_domain,
                 now=now,
             )
+            await apply_preferences(
+                session=session, notice=notice, recipient_ids=followers, now=now
+            )
+            await bursts.fold(session=session, notice=notice, interval=min_interval, now=now)
             log.info("incident.notice_planned", kind=kind, recipients=len(followers))
 
     async def on_opened(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
         data = event.data
         assert isinstance(data, IncidentOpened)
-        await announce(session, event.id, "opened", data.incident)
+        await announce(session, event, "opened", data.incident)
 
     async def on_resolved(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
         data = event.data
         assert isinstance(data, IncidentResolved)
-        await announce(session, event.id, "resolved", data.incident)
+        await announce(session, event, "resolved", data.incident)
 
     async def on_reopened(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
         data = event.data
         assert isinstance(data, IncidentReopened)
-        await announce(session, event.id, "reopened", data.incident)
+        await announce(session, event, "reopened", data.incident)
 
     async def on_updated(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:
         data = event.data
@@ -82,7 +91,7 @@ def handlers(*, message_domain: str) -> dict[str, Handler]:
         # Users hear what operators chose to tell them; an acknowledgement, a new impact or
         # an internal note without a public message only moves the known version on.
         await announce(
-            session, event.id, "updated", data.incident, tell=bool(data.public_message.strip())
+            session, event, "updated", data.incident, tell=bool(data.public_message.strip())
         )
 
     return {

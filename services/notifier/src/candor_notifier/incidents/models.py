@@ -26,9 +26,14 @@ class Incident(Base):
 
 
 class Notice(Base):
-    """One change worth telling people about, as the event carried it.
+    """One change worth telling people about, as the event carried it, or a holding update.
 
     Messages are rendered from it when they are sent, in each recipient's timezone.
+    ``first_delivered_at`` is set once, by the first delivery that reached someone: that
+    moment is the delivery fact the notifier publishes. A holding update's ``incident`` is
+    the newest snapshot with the promised next update; ``unchanged_since`` is when users
+    last heard. ``occurred_at`` is the event's own time (when the change was made, by the
+    clock of the service that made it); ``created_at`` is when the notifier learnt of it.
     """
 
     __tablename__ = "notices"
@@ -39,3 +44,6 @@ class Notice(Base):
     kind: Mapped[str] = mapped_column(String(16))
     incident: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    unchanged_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -41,7 +41,7 @@ import zoneinfo
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_time
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -105,6 +105,21 @@ def local_time(moment: datetime, zone: zoneinfo.ZoneInfo, language: str = SOURCE
     local = moment.astimezone(zone)
     pattern = translations_for(language).gettext(DATE_PATTERN)
     return f"{format_datetime(local, pattern, tzinfo=zone, locale=language)} {local.tzname()}"
+
+
+def clock_time(
+    moment: datetime,
+    zone: zoneinfo.ZoneInfo,
+    language: str = SOURCE_LANGUAGE,
+    *,
+    today: datetime,
+) -> str:
+    """``10:30 CET`` when ``moment`` falls on the reader's day of ``today``; otherwise the
+    whole :func:`local_time`, so that a time of another day never reads as today's."""
+    local = moment.astimezone(zone)
+    if local.date() != today.astimezone(zone).date():
+        return local_time(moment, zone, language)
+    return f"{format_time(local, 'HH:mm', tzinfo=zone, locale=language)} {local.tzname()}"
 
 
 def duration_in_words(span: timedelta, language: str = SOURCE_LANGUAGE) -> str:

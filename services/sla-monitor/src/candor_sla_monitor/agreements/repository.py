@@ -68,3 +68,12 @@ async def by_slug(session: AsyncSession, service_slug: str) -> Agreement | None:
         .limit(1)
     )
     return rows.first()
+
+
+async def live_with_terms(session: AsyncSession) -> list[Agreement]:
+    """Every live service that has agreement terms, by slug."""
+    rows = await session.scalars(
+        select(Agreement).where(Agreement.deleted.is_(False)).order_by(Agreement.service_slug)
+    )
+    # A JSON column may hold JSON null rather than SQL NULL: filter after loading.
+    return [row for row in rows if row.terms is not None]

@@ -3,6 +3,7 @@ the current period of its agreement compares with the agreed levels."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import fmean
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candor_shared.contract import AgreementTerms
+from candor_shared.intervals import Interval, Window, total_downtime
 from candor_sla_monitor.agreements import repository as agreements
 from candor_sla_monitor.ledger import repository
 from candor_sla_monitor.ledger.availability import (
@@ -21,9 +23,14 @@ from candor_sla_monitor.ledger.availability import (
     measured_downtime,
     zone_of,
 )
-from candor_sla_monitor.ledger.intervals import Interval, Window, total_downtime
+from candor_sla_monitor.ledger.maintenance import (
+    AgreementAvailability,
+    MaintenanceSpan,
+    agreement_availability,
+)
 from candor_sla_monitor.ledger.models import AlertInterval, Outage
 from candor_sla_monitor.ledger.service import DECLARED_DOWNTIME_IMPACTS
+from candor_sla_monitor.maintenance import service as maintenance
 
 FACT_WINDOWS_DAYS = (7, 30, 90, 365)
 
@@ -55,6 +62,7 @@ class AgreementFacts:
     declared_percent: float
     zone: Zone
     measured_zone: Zone
+    availability: AgreementAvailability
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +81,23 @@ class UnknownService(LookupError):
 
 def _outage_interval(outage: Outage) -> Interval:
     return Interval(outage.started_at, outage.ended_at)
+
+
+def agreed_downtime(
+    *, terms: AgreementTerms, outages: Iterable[Outage], window: Window
+) -> timedelta:
+    """Downtime within ``window`` as the agreement counts it: declared outages (impact other
+    than ``none``), each weighted by its impact's ``downtime_fraction``; where outages
+    overlap, the heaviest counts, once. Open outages last until the window's end."""
+    return declared_downtime(
+        (
+            (_outage_interval(outage), outage.impact)
+            for outage in outages
+            if outage.impact in DECLARED_DOWNTIME_IMPACTS
+        ),
+        window,
+        {str(level): share for level, share in terms.downtime_fraction.items()},
+    )
 
 
 def _mean(values: list[timedelta]) -> timedelta | None:
@@ -128,12 +153,19 @@ def window_facts(
 
 
 def agreement_facts(
-    *, terms: AgreementTerms, now: datetime, outages: list[Outage], alerts: list[AlertInterval]
+    *,
+    terms: AgreementTerms,
+    now: datetime,
+    outages: list[Outage],
+    alerts: list[AlertInterval],
+    maintenance: list[MaintenanceSpan] | None = None,
 ) -> AgreementFacts | None:
     """The current period's availability, counted up to now; None without an objective.
 
     Declared availability weighs each outage by its impact's ``downtime_fraction``; the
-    zone is that of the declared figure, ``measured_zone`` that of the alerts'.
+    zone is that of the declared figure, ``measured_zone`` that of the alerts'. Both
+    exclude maintenance announced in time and count late maintenance as downtime (see
+    :func:`.maintenance.agreement_availability`).
     """
     objective = terms.availability
     if objective is None:
@@ -145,18 +177,15 @@ def agreement_facts(
     if observed_until <= period.start:
         return None
     observed = Window(period.start, observed_until)
-    declared = declared_downtime(
-        (
-            (_outage_interval(outage), outage.impact)
-            for outage in outages
-            if outage.impact in DECLARED_DOWNTIME_IMPACTS
-        ),
-        observed,
-        {str(level): share for level, share in terms.downtime_fraction.items()},
+    availability = agreement_availability(
+        window=observed,
+        terms=terms,
+        outages=[(_outage_interval(outage), outage.impact) for outage in outages],
+        alerts=[Interval(a.starts_at, a.ends_at) for a in alerts],
+        maintenance=maintenance or [],
     )
-    measured = measured_downtime((Interval(a.starts_at, a.ends_at) for a in alerts), observed)
-    declared_percent = availability_percent(declared, observed.length)
-    measured_percent = availability_percent(measured, observed.length)
+    declared_percent = availability.percent
+    measured_percent = availability.measured_percent
     return AgreementFacts(
         terms=terms,
         period=period,
@@ -167,6 +196,7 @@ def agreement_facts(
         measured_zone=zone_of(
             measured_percent, objective.adequate_percent, objective.desired_percent
         ),
+        availability=availability,
     )
 
 
@@ -204,6 +234,9 @@ async def facts_of(*, session: AsyncSession, service_slug: str, now: datetime) -
                 ),
                 alerts=await repository.alert_intervals_overlapping(
                     session, service_slug=service_slug, start=period.start, end=period.end
+                ),
+                maintenance=await maintenance.spans_of(
+                    session=session, service_slug=service_slug, window=period
                 ),
             )
     return ServiceFacts(service_slug=service_slug, now=now, windows=windows, agreement=current)

@@ -99,6 +99,19 @@ class WindowFactsOut(BaseModel):
 Zone = Literal["below", "within", "above"]
 
 
+class MaintenanceOut(BaseModel):
+    """A maintenance window of the period, and how it counted."""
+
+    id: str
+    start: datetime = Field(description="Its real start (the planned one until it started).")
+    end: datetime = Field(description="Its real end (the planned one until it completed).")
+    late: bool = Field(
+        description="Announced less than the agreed maintenance_notice ahead: its time "
+        "counts as downtime instead of being excluded."
+    )
+    seconds: float = Field(description="Its time inside the period observed so far.")
+
+
 class AgreementFactsOut(BaseModel):
     """The agreement's current period so far, against its adequate and desired levels."""
 
@@ -117,6 +130,16 @@ class AgreementFactsOut(BaseModel):
                     "zone": "within",
                     "measured_availability_percent": 99.39551,
                     "measured_zone": "below",
+                    "maintenance_excluded_seconds": 7200.0,
+                    "maintenance": [
+                        {
+                            "id": "0195f0c2-eeee-7000-8000-000000000005",
+                            "start": "2026-03-07T02:00:00Z",
+                            "end": "2026-03-07T04:00:00Z",
+                            "late": False,
+                            "seconds": 7200.0,
+                        }
+                    ],
                 }
             ]
         }
@@ -132,14 +155,23 @@ class AgreementFactsOut(BaseModel):
     availability_percent: float = Field(
         description="Declared: outages weighted by the agreement's downtime_fraction of "
         "their impact (absent impacts count fully); where outages overlap, the heaviest "
-        "counts, once."
+        "counts, once. Maintenance announced in time is excluded from both the downtime "
+        "and the period; maintenance announced late counts as downtime."
     )
     zone: Zone = Field(
         description="Of availability_percent: below adequate, within the zone of "
         "tolerance, or above (at least desired)."
     )
-    measured_availability_percent: float = Field(description="From firing alerts, unweighted.")
+    measured_availability_percent: float = Field(
+        description="From firing alerts, unweighted; maintenance counts as it does above."
+    )
     measured_zone: Zone
+    maintenance_excluded_seconds: float = Field(
+        description="Maintenance announced in time, taken out of the period observed so far."
+    )
+    maintenance: list[MaintenanceOut] = Field(
+        description="The period's maintenance so far (cancelled windows left out), in order."
+    )
 
     @classmethod
     def of(cls, facts: AgreementFacts) -> AgreementFactsOut:
@@ -158,6 +190,17 @@ class AgreementFactsOut(BaseModel):
             zone=facts.zone,
             measured_availability_percent=facts.measured_percent,
             measured_zone=facts.measured_zone,
+            maintenance_excluded_seconds=facts.availability.excluded.total_seconds(),
+            maintenance=[
+                MaintenanceOut(
+                    id=count.maintenance_id,
+                    start=count.span.start,
+                    end=count.span.end or facts.observed_until,
+                    late=count.late,
+                    seconds=count.inside.total_seconds(),
+                )
+                for count in facts.availability.maintenance
+            ],
         )
 
 

@@ -13,8 +13,8 @@ from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from candor_shared.clock import Clock, utcnow
+from candor_shared.intervals import Window
 from candor_sla_monitor.ledger import service
-from candor_sla_monitor.ledger.intervals import Window
 from candor_sla_monitor.ledger.schemas import LedgerOut, OutageOut
 
 
@@ -56,11 +56,16 @@ def create_router(
                     "?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z"
                 ),
             )
+        try:
+            window = Window(window_start.astimezone(UTC), window_end.astimezone(UTC))
+        except OverflowError:
+            # Year 1 at +14:00 or year 9999 at -14:00 lies outside the years UTC can name.
+            raise HTTPException(
+                status_code=422,
+                detail="query: 'from' and 'to' must fall between the years 1 and 9999 in UTC",
+            ) from None
         ledger = await service.ledger_of(
-            session=read_session,
-            service_slug=service_slug,
-            window=Window(window_start.astimezone(UTC), window_end.astimezone(UTC)),
-            now=clock(),
+            session=read_session, service_slug=service_slug, window=window, now=clock()
         )
         return LedgerOut(
             service=ledger.service_slug,

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candor_shared.contract import AlertFired, AlertResolved, IncidentSnapshot
+from candor_shared.intervals import Interval, Window, total_downtime
 from candor_sla_monitor.ledger import repository
-from candor_sla_monitor.ledger.intervals import Interval, Window, total_downtime
 from candor_sla_monitor.ledger.models import AlertInterval, Outage
 
 # An incident declared with impact "none" told users nothing was wrong: not downtime.

@@ -1,5 +1,8 @@
 """Availability arithmetic on half-open time intervals ``[start, end)``, free of I/O.
 
+Shared because two services measure downtime the same way: sla-monitor's availability
+ledger, and incident-api's status page (each service's daily availability from its alerts).
+
 An interval whose ``end`` is None is still open: it lasts until the end of whatever window
 it is measured in. An interval whose end is not after its start is empty.
 """

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from candor_sla_monitor.ledger.intervals import (
+from candor_shared.intervals import (
     Interval,
     Window,
     clip,

@@ -1,0 +1,1 @@
+"""Feedback: what users say about an incident, through the signed link in its report."""

@@ -1,0 +1,1 @@
+"""Post-incident reports: what happened, why, what was done, and what will be done."""

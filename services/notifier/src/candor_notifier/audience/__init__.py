@@ -1,0 +1,1 @@
+"""Recipient preferences: quiet hours and digests of minor-impact notices."""

@@ -1,0 +1,51 @@
+"""Recipient preferences applied to a notice just planned: digests and quiet hours for minor
+incidents."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from candor_notifier.audience import digest, repository
+from candor_notifier.audience.quiet import QUIETED_IMPACTS, quiet_until
+from candor_notifier.catalog import repository as catalog
+from candor_notifier.incidents.models import Notice
+
+log = structlog.get_logger(__name__)
+
+
+async def apply_preferences(
+    *, session: AsyncSession, notice: Notice, recipient_ids: Sequence[str], now: datetime
+) -> None:
+    """When the incident's impact is minor (or none): gather the notice's emails to
+    recipients with a digest period into their digests (:mod:`.digest`), and delay its other
+    deliveries to recipients in their quiet hours until those end. Worse incidents are never
+    delayed or gathered; nothing is dropped."""
+    if not recipient_ids or notice.incident.get("impact") not in QUIETED_IMPACTS:
+        return
+    preferring = list((await catalog.preferences_of(session, recipient_ids)).values())
+    await digest.gather(session=session, notice=notice, subscribers=preferring, now=now)
+    waiting: dict[datetime, list[str]] = defaultdict(list)
+    for subscriber in preferring:
+        if subscriber.quiet_start is None or subscriber.quiet_end is None:
+            continue
+        until = quiet_until(
+            now=now,
+            timezone=subscriber.timezone,
+            start=subscriber.quiet_start,
+            end=subscriber.quiet_end,
+        )
+        if until is not None and until > now:
+            waiting[until].append(subscriber.id)
+    for until, ids in waiting.items():
+        await repository.hold_until(
+            session, event_id=notice.event_id, recipient_ids=ids, until=until, now=now
+        )
+    if waiting:
+        log.info(
+            "notice.held_for_quiet_hours", recipients=sum(len(ids) for ids in waiting.values())
+        )

@@ -1,0 +1,1 @@
+"""Planned maintenance as the notifier tells it: announcement, changes, a reminder, start, end."""

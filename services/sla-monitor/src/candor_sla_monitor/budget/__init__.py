@@ -1,0 +1,1 @@
+"""Error budgets and burn rates of availability objectives, and the alerts they raise."""

@@ -1,0 +1,59 @@
+"""``GET /v1/services/{slug}/budget`` on sla-monitor's own port.
+
+No ``from __future__ import annotations`` here: FastAPI reads the endpoint's annotations at
+run time, and the session dependency is local to :func:`create_router`.
+"""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from candor_shared.clock import Clock, utcnow
+from candor_sla_monitor.budget import service
+from candor_sla_monitor.budget.schemas import BudgetOut
+
+
+def create_router(
+    *, sessions: async_sessionmaker[AsyncSession], at_risk_share: float, clock: Clock = utcnow
+) -> APIRouter:
+    """The budget route, reading through ``sessions``; ``clock`` says what now is."""
+    router = APIRouter(prefix="/v1/services", tags=["budget"])
+
+    async def session() -> AsyncIterator[AsyncSession]:
+        async with sessions() as read_session, read_session.begin():
+            yield read_session
+
+    @router.get(
+        "/{service_slug}/budget",
+        summary="A service's error budget and burn rates now",
+        description="The downtime its availability objective allows in the current period "
+        "(calendar month in the agreement's timezone, or rolling days), how much of it "
+        "declared outages consumed so far, and the burn rates of the multi-window alerts "
+        "(1h/5m at 14.4, 6h/30m at 6) that sla-monitor publishes as sla.burn_rate events.",
+        responses={
+            404: {"description": "The service is unknown or has no availability objective."}
+        },
+    )
+    async def get_budget(
+        service_slug: Annotated[str, Path(min_length=1, max_length=63)],
+        read_session: Annotated[AsyncSession, Depends(session)],
+    ) -> BudgetOut:
+        """The service's error budget as of now."""
+        now = clock()
+        try:
+            standing = await service.budget_of(
+                session=read_session, service_slug=service_slug, now=now
+            )
+        except service.NoObjective as error:
+            raise HTTPException(
+                status_code=404,
+                detail=f"{error}; an error budget needs an availability objective "
+                f"(PUT /v1/services/{service_slug}/agreement on incident-api)",
+            ) from None
+        return BudgetOut.of(
+            service=service_slug, now=now, standing=standing, at_risk_share=at_risk_share
+        )
+
+    return router

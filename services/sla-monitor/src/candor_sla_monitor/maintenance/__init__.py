@@ -1,0 +1,1 @@
+"""Maintenance: the windows incident-api announces, kept to exclude them from availability."""
