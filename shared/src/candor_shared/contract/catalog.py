@@ -241,7 +241,8 @@ ChannelType = Literal["email", "slack", "teams", "webhook", "apprise"]
 
 class SubscriberChannel(BaseModel):
     """One way of reaching a subscriber: ``address`` for email, ``url`` for the others;
-    ``secret`` is a webhook's Standard Webhooks signing secret (``whsec_`` + base64)."""
+    ``secret`` is a webhook's Standard Webhooks signing secret (``whsec_`` + base64);
+    ``fallback`` marks a channel kept for when the others fail for good."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -252,6 +253,11 @@ class SubscriberChannel(BaseModel):
     address: str | None = None
     url: str | None = None
     secret: str | None = Field(default=None, repr=False)
+    fallback: bool = Field(
+        default=False,
+        description="Reached only when every other channel of the subscriber failed for "
+        "good for a notice (consumers that do not know it send on every channel).",
+    )
 
 
 class QuietHours(BaseModel):
