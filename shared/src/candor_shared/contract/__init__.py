@@ -62,6 +62,7 @@ from candor_shared.contract.perception import (
 )
 from candor_shared.contract.sla import (
     Deadline,
+    GroupRef,
     NoticeDelivered,
     ServiceReport,
     SlaAtRisk,
@@ -89,6 +90,7 @@ __all__ = [
     "FeedbackReceived",
     "FollowUpAction",
     "GroupDeleted",
+    "GroupRef",
     "GroupUpserted",
     "IncidentOpened",
     "IncidentReopened",

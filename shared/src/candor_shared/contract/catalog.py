@@ -206,7 +206,17 @@ class DependencyRef(BaseModel):
 
 
 class ServiceUpserted(EventData):
-    """A service was created or changed (the full state, not a difference)."""
+    """A service was created or changed (the full state, not a difference).
+
+    ``agreement`` is what was negotiated with the service's users at large;
+    ``group_agreements`` what was negotiated with a group of them ("Finance department"),
+    keyed by group id. A group agreement is a complete set of terms that applies to that
+    group instead of the service's own, not an overlay on it: each reads, and is reported on,
+    by itself, with nothing inherited to work out. sla-monitor evaluates every one of them
+    (availability, deadlines, reports, error budget). ``group_names`` names the groups (a
+    group's name does not change: groups are upserted by name). Events from before group
+    agreements carry neither, and stay valid.
+    """
 
     event_type = "candor.service.upserted.v1"
     topic = topics.CATALOG
@@ -222,6 +232,15 @@ class ServiceUpserted(EventData):
     components: list[ComponentRef] = []
     depends_on: list[DependencyRef] = []
     agreement: AgreementTerms | None = None
+    group_agreements: dict[str, AgreementTerms] = Field(
+        default_factory=dict,
+        description="Agreements with groups of users, by group id: each applies to that "
+        "group instead of `agreement` (complete terms, not an overlay).",
+    )
+    group_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="The name of each group in `group_agreements`, by group id, for reports.",
+    )
     version: int = 1
 
 

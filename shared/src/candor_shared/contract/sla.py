@@ -28,6 +28,16 @@ Zone = Literal["below", "within", "above"]
 """Availability below adequate, within the zone of tolerance, or at or above desired."""
 
 
+class GroupRef(BaseModel):
+    """A group of users with an agreement of its own for a service ("Finance department");
+    None where a group may stand means the service's own agreement."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    name: str
+
+
 class Deadline(BaseModel):
     """One promise with a date: ``term`` for ``incident_id`` falls due at ``due_at``."""
 
@@ -42,6 +52,10 @@ class Deadline(BaseModel):
     due_at: datetime
     allowed: IsoDuration = Field(description="The agreed duration (ISO 8601).")
     business_hours_only: bool = False
+    group: GroupRef | None = Field(
+        default=None,
+        description="Whose promise this is: a group's agreement; None: the service's own.",
+    )
 
 
 class SlaUpdateDue(EventData):
@@ -72,6 +86,9 @@ class SlaAtRisk(EventData):
     deadline: Deadline | None = None
     period_start: datetime | None = None
     period_end: datetime | None = None
+    group: GroupRef | None = Field(
+        default=None, description="The group whose agreement this is; None: the service's own."
+    )
 
 
 class SlaBreached(EventData):
@@ -102,6 +119,9 @@ class SlaBurnRateAlert(EventData):
     short_burn_rate: float
     objective_percent: float
     at: datetime
+    group: GroupRef | None = Field(
+        default=None, description="The group whose agreement this is; None: the service's own."
+    )
 
 
 class TermCompliance(BaseModel):
@@ -175,6 +195,11 @@ class ServiceReport(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     service: ServiceRef
+    group: GroupRef | None = Field(
+        default=None,
+        description="The group of users whose agreement this report is against; None: the "
+        "service's own agreement.",
+    )
     period: str = Field(description="The calendar month, YYYY-MM, in the agreement's timezone.")
     timezone: str
     starts_at: datetime
@@ -219,6 +244,9 @@ class SlaReportRequested(EventData):
     service: ServiceRef
     period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     requested_by: str
+    group: GroupRef | None = Field(
+        default=None, description="Against this group's agreement; None: the service's own."
+    )
 
 
 NoticeKind = Literal["opened", "update", "holding", "resolved", "reopened", "report"]
