@@ -1,11 +1,17 @@
 """Erasure leaves the address nowhere: after DELETE /v1/subscribers/{id}, a dump of every
 table of the three services' databases (every row of every table, read by reflection) holds
 no trace of it — the subscriber, their unconfirmed request, the outbox rows that carried it
-(published, or scrubbed before), the notifier's replica and delivery ledger, the inboxes.
-On SQLite the database files themselves are searched too, with the WAL checkpointed."""
+(published, or scrubbed before), the notifier's replica and delivery ledger, the inboxes,
+and the answer kept for the ``Idempotency-Key`` of the POST that created them: its body is
+sealed under the operator's token, so the dump opens it with that token (whoever holds it
+could replay it), and the request's fingerprint (a hash of a body naming the address) must
+be gone too. On SQLite the database files themselves are searched too, with the WAL
+checkpointed."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sqlite3
 from collections.abc import Callable
@@ -18,11 +24,12 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.engine import make_url
 
 from candor_dev.mailcatcher import MailCatcher
+from candor_incident_api.idempotency import sealing
 from candor_incident_api.settings import ApiSettings
 from candor_notifier.catalog import repository as replica
 from candor_notifier.settings import NotifierSettings
 from candor_shared.db import create_engine
-from tests.conftest import RunningNotifier, eventually
+from tests.conftest import ADMIN_TOKEN, RunningNotifier, eventually
 from tests.incident_api.helpers import outbox_empty, post_alert, setup_email
 from tests.linked import linked_api_settings, linked_notifier_settings
 from tests.notifier.helpers import bodies, deliveries
@@ -44,9 +51,24 @@ def notifier_settings(
     return linked_notifier_settings(make_settings, mail, api_settings, SECRET)
 
 
+def _opened(table: str, row: Any) -> str:
+    """An idempotency record's sealed body opened with the operator's token, when it is
+    theirs ("" otherwise)."""
+    if table != "idempotency_keys":
+        return ""
+    token = ADMIN_TOKEN.encode()
+    if row.principal != hashlib.sha256(token).hexdigest():
+        return ""
+    body = sealing.unseal(
+        sealing.sealing_key(token), row.body, bound_to=f"{row.principal}\0{row.key}".encode()
+    )
+    return body.decode("utf-8", "replace")
+
+
 async def _dump(settings: Any) -> tuple[str, bytes]:
-    """Every row of every table of a service's database as text, and on SQLite the bytes of
-    the database file and its WAL after a checkpoint."""
+    """Every row of every table of a service's database as text (idempotency answers opened
+    with the operator's token), and on SQLite the bytes of the database file and its WAL
+    after a checkpoint."""
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     rows: list[str] = []
     raw = b""
@@ -57,7 +79,7 @@ async def _dump(settings: Any) -> tuple[str, bytes]:
             assert metadata.tables, "no tables reflected"
             for table in metadata.sorted_tables:
                 for row in await connection.execute(select(table)):
-                    rows.append(f"{table.name}: {tuple(row)!s}")
+                    rows.append(f"{table.name}: {tuple(row)!s} {_opened(table.name, row)}")
         if engine.dialect.name == "sqlite":
             database = Path(make_url(settings.database_url).database or "")
             # Outside any transaction (the engine begins each with BEGIN IMMEDIATE).
@@ -83,6 +105,16 @@ async def test_erasure_leaves_the_address_in_no_table_of_any_service(
     mail: MailCatcher,
 ) -> None:
     key = await setup_email(operator)
+    # First subscribed by an operator with an Idempotency-Key: the answer, naming the
+    # address, is kept for a retry.
+    body = json.dumps({"email": ADDRESS, "services": ["email"]}).encode()
+    created = await operator.post(
+        "/v1/subscribers",
+        content=body,
+        headers={"Content-Type": "application/json", "Idempotency-Key": '"ana-1"'},
+    )
+    assert created.status_code == 201, created.text
+    fingerprint = hashlib.sha256(b"POST\0/v1/subscribers\0\0\0" + body).hexdigest()
     async with api.client(token=None) as browser:
         # Subscribed the self-service way: the confirmation email carried the address
         # through incident-api's outbox and the notifier.
@@ -110,6 +142,9 @@ async def test_erasure_leaves_the_address_in_no_table_of_any_service(
 
     before, _ = await _dump(notifier.settings)
     assert ADDRESS in before  # the dump does see it while it is held
+    kept, _ = await _dump(api.settings)
+    assert fingerprint in kept
+    assert f'"email":"{ADDRESS}"' in kept  # opened with the token
     assert (await operator.delete(f"/v1/subscribers/{ana}")).status_code == 204
 
     async def forgotten() -> bool:
@@ -127,3 +162,4 @@ async def test_erasure_leaves_the_address_in_no_table_of_any_service(
         assert ADDRESS not in rows, (settings.database_schema, rows)
         assert ADDRESS.encode() not in raw
         assert ADDRESS.upper() not in rows.upper()
+        assert fingerprint not in rows

@@ -22,6 +22,8 @@ What a client sees
   version the client must read again).
 - Stored bodies are encrypted under a key derived from the caller's token (``sealing.py``):
   the token a ``POST /v1/tokens`` answer carries can be replayed, yet rests nowhere in clear.
+- A record whose answer carries a subscriber's data names the subscriber (``subjects.py``);
+  erasing them deletes it, so that no replay hands their address back afterwards.
 - Records are kept ``CANDOR_IDEMPOTENCY_TTL_HOURS`` (24); an older one is ignored and
   replaced, and each replica deletes expired ones at most every 5 minutes after a write.
 
@@ -77,7 +79,7 @@ from candor_incident_api.dependencies import (
     run_after_commit,
 )
 from candor_incident_api.errors import problem
-from candor_incident_api.idempotency import repository, sealing
+from candor_incident_api.idempotency import repository, sealing, subjects
 from candor_incident_api.idempotency.models import IdempotencyRecord
 
 log = structlog.get_logger(__name__)
@@ -318,6 +320,7 @@ class IdempotencyKeys:
             },
             body=sealing.seal(request.sealing_key, body, bound_to=_binding(request)),
             created_at=datetime.now(UTC),
+            subscriber_id=subjects.subscriber_of(session),
         )
         if transaction.failed or answer.status >= 500:
             await session.rollback()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, LargeBinary, String
+from sqlalchemy import JSON, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from candor_incident_api.models import Base
@@ -30,3 +31,7 @@ class IdempotencyRecord(Base):
     headers: Mapped[dict[str, Any]] = mapped_column(JSON)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    subscriber_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True, default=None)
+    """The subscriber whose data the answer (and the request behind ``request_hash``)
+    carries, so that erasing them deletes it: the body is sealed, but whoever holds the token
+    could replay it. Not a foreign key: the record must not stop or outlive an erasure."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -30,3 +31,10 @@ async def prune(session: AsyncSession, *, older_than: datetime) -> int:
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at < older_than)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def delete_of_subscriber(session: AsyncSession, subscriber_id: uuid.UUID) -> None:
+    """Delete every kept answer about the subscriber, whoever's key it was (erasure)."""
+    await session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.subscriber_id == subscriber_id)
+    )

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from candor_incident_api.catalog import repository as catalog
 from candor_incident_api.catalog.models import Component, Service
 from candor_incident_api.errors import ApiError
+from candor_incident_api.idempotency import repository as idempotency
+from candor_incident_api.idempotency.subjects import concerns_subscriber
 from candor_incident_api.outbox import publish_tombstone
 from candor_incident_api.selfservice import repository as selfservice
 from candor_incident_api.subscribers import repository
@@ -239,6 +241,8 @@ async def upsert_subscriber(
             groups=[],
         )
         session.add(subscriber)
+    # The answer carries their address (and maybe a webhook secret): erasure must find it.
+    concerns_subscriber(session, subscriber.id)
     channels_changed, new_secrets = _replace_channels(subscriber, data, now)
     audience_changed = _set_audience(subscriber, data, components, groups)
     name_changed = data.name is not None and subscriber.name != data.name
@@ -271,8 +275,8 @@ async def upsert_subscriber(
 
 async def erase_subscriber(*, session: AsyncSession, subscriber: Subscriber) -> None:
     """Delete the subscriber (address, channels, secrets, feedback, requests to subscribe
-    not confirmed, outbox rows not yet published) and tell the other services to forget them
-    too."""
+    not confirmed, outbox rows not yet published, answers kept for an Idempotency-Key) and
+    tell the other services to forget them too."""
     subscriber_id = str(subscriber.id)
     keys = [subscriber_id]
     if subscriber.email:
@@ -281,6 +285,8 @@ async def erase_subscriber(*, session: AsyncSession, subscriber: Subscriber) -> 
         pending = await selfservice.delete_pending_of(session, subscriber.email)
         keys.extend(str(pending_id) for pending_id in pending)
     await repository.delete_unpublished(session, keys)
+    # Answers kept for an Idempotency-Key: sealed, yet their caller could replay them.
+    await idempotency.delete_of_subscriber(session, subscriber.id)
     await session.delete(subscriber)
     publish_subscriber_erased(session, subscriber_id)
     for key in keys[1:]:
