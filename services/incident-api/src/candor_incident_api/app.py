@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from candor_incident_api import catalog, incidents, ingest, integrations, subscribers
 from candor_incident_api.bodylimit import BodySizeLimit
+from candor_incident_api.catalog.agreements_router import router as agreements_router
 from candor_incident_api.catalog.router import router as catalog_router
 from candor_incident_api.consumer import create_consumer
 from candor_incident_api.deliveries.router import router as deliveries_router
@@ -198,6 +199,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(incidents_router)
     app.include_router(postmortems_router)
     app.include_router(catalog_router)
+    app.include_router(agreements_router)
     app.include_router(subscribers_router)
     app.include_router(groups_router)
     app.include_router(integrations_router)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candor_incident_api.catalog.models import Service
 from candor_incident_api.catalog.schemas import ServiceOut
 from candor_incident_api.outbox import publish
 from candor_shared.contract import (
+    AgreementTerms,
     ComponentRef,
     DependencyRef,
     ServiceDeleted,
@@ -21,8 +24,14 @@ def service_ref(service: Service) -> ServiceRef:
     return ServiceRef(id=str(service.id), slug=service.slug, name=service.name)
 
 
-def publish_service_upserted(session: AsyncSession, service: ServiceOut) -> None:
-    """Tell the workers the service's whole current state (not a difference)."""
+def publish_service_upserted(
+    session: AsyncSession,
+    service: ServiceOut,
+    *,
+    group_agreements: Sequence[tuple[str, str, AgreementTerms]] = (),
+) -> None:
+    """Tell the workers the service's whole current state (not a difference), with its
+    agreements with groups of users as (group id, group name, terms)."""
     publish(
         session,
         ServiceUpserted(
@@ -42,6 +51,8 @@ def publish_service_upserted(session: AsyncSession, service: ServiceOut) -> None
                 for d in service.depends_on
             ],
             agreement=service.agreement,
+            group_agreements={group_id: terms for group_id, _, terms in group_agreements},
+            group_names={group_id: name for group_id, name, _ in group_agreements},
             version=service.version,
         ),
         key=str(service.id),

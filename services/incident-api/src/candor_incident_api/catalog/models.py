@@ -73,3 +73,22 @@ class Dependency(Base):
         ForeignKey("components.id", ondelete="CASCADE")
     )
     impact: Mapped[str | None] = mapped_column(String(16))
+
+
+class GroupAgreement(Base):
+    """The terms negotiated with one group of users ("Finance department") for a service.
+
+    They apply to that group instead of the service's own ``agreement``: a complete set of
+    terms (see ``candor_shared.contract.AgreementTerms``), not an overlay. They go with the
+    service, and with the group.
+    """
+
+    __tablename__ = "group_agreements"
+
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("subscriber_groups.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON)

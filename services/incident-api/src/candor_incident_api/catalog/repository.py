@@ -10,7 +10,8 @@ from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from candor_incident_api.catalog.models import Component, Dependency, Service
+from candor_incident_api.catalog.models import Component, Dependency, GroupAgreement, Service
+from candor_incident_api.subscribers.models import SubscriberGroup
 
 
 async def get_by_slug(session: AsyncSession, slug: str) -> Service | None:
@@ -259,3 +260,36 @@ async def what_keeps(session: AsyncSession, service_id: uuid.UUID) -> dict[str, 
             )
         ),
     }
+
+
+async def group_agreements_of(
+    session: AsyncSession, service_id: uuid.UUID
+) -> list[tuple[GroupAgreement, SubscriberGroup]]:
+    """The service's agreements with groups of users, with their groups, by group name."""
+    rows = await session.execute(
+        select(GroupAgreement, SubscriberGroup)
+        .join(SubscriberGroup, SubscriberGroup.id == GroupAgreement.group_id)
+        .where(GroupAgreement.service_id == service_id)
+        .order_by(SubscriberGroup.name)
+    )
+    return [(agreement, group) for agreement, group in rows]
+
+
+async def group_agreement(
+    session: AsyncSession, service_id: uuid.UUID, group_id: uuid.UUID
+) -> GroupAgreement | None:
+    """The service's agreement with this group, if any."""
+    return await session.get(GroupAgreement, (service_id, group_id))
+
+
+async def services_with_group_agreement(
+    session: AsyncSession, group_id: uuid.UUID
+) -> list[Service]:
+    """The services that have an agreement with this group, by slug."""
+    rows = await session.scalars(
+        select(Service)
+        .join(GroupAgreement, GroupAgreement.service_id == Service.id)
+        .where(GroupAgreement.group_id == group_id)
+        .order_by(Service.slug)
+    )
+    return list(rows)

@@ -99,6 +99,30 @@ class DependencyIn(BaseModel):
     )
 
 
+def checkable(agreement: AgreementTerms) -> AgreementTerms:
+    """``agreement`` if sla-monitor can evaluate its calendar: IANA timezones, business hours
+    as wall-clock times; else ValueError saying which field and what to send."""
+    try:
+        zoneinfo.ZoneInfo(agreement.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError("timezone: not an IANA timezone name such as Europe/Paris") from None
+    hours = agreement.business_hours
+    if hours is None:
+        return agreement
+    try:
+        zoneinfo.ZoneInfo(hours.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            "business_hours.timezone: not an IANA timezone name such as Europe/Paris"
+        ) from None
+    if hours.start.tzinfo is not None or hours.end.tzinfo is not None:
+        raise ValueError(
+            "business_hours: give wall-clock times like 08:00, without an offset; "
+            "the timezone field says where"
+        )
+    return agreement
+
+
 class ServiceSpec(BaseModel):
     """Everything about a service but its slug: the body of ``PUT /v1/services/{slug}``."""
 
@@ -150,27 +174,7 @@ class ServiceSpec(BaseModel):
     @field_validator("agreement")
     @classmethod
     def _checkable_hours(cls, agreement: AgreementTerms | None) -> AgreementTerms | None:
-        if agreement is None:
-            return agreement
-        try:
-            zoneinfo.ZoneInfo(agreement.timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError("timezone: not an IANA timezone name such as Europe/Paris") from None
-        hours = agreement.business_hours
-        if hours is None:
-            return agreement
-        try:
-            zoneinfo.ZoneInfo(hours.timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                "business_hours.timezone: not an IANA timezone name such as Europe/Paris"
-            ) from None
-        if hours.start.tzinfo is not None or hours.end.tzinfo is not None:
-            raise ValueError(
-                "business_hours: give wall-clock times like 08:00, without an offset; "
-                "the timezone field says where"
-            )
-        return agreement
+        return None if agreement is None else checkable(agreement)
 
     @field_validator("impact_wording")
     @classmethod
@@ -278,6 +282,77 @@ class ServiceOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+GROUP_AGREEMENT_EXAMPLE: dict[str, Any] = {
+    "timezone": "Europe/Paris",
+    "availability": {"adequate_percent": 99.9, "desired_percent": 99.95},
+    "terms": {
+        "major": {
+            "acknowledge_within": "PT10M",
+            "first_communication_within": "PT15M",
+            "update_every": "PT30M",
+            "restore_within": "PT2H",
+        }
+    },
+}
+
+
+class GroupName(BaseModel):
+    """A group of subscribers, as an agreement names it."""
+
+    id: uuid.UUID
+    name: str = Field(examples=["Finance department"])
+
+
+class GroupAgreementOut(BaseModel):
+    """The terms negotiated with one group of users for a service; they apply to that group
+    instead of the service's own agreement (complete terms, not an overlay)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "group": {
+                        "id": "01a207cd-8501-733a-818b-9ecf802bbdf5",
+                        "name": "Finance department",
+                    },
+                    "terms": GROUP_AGREEMENT_EXAMPLE,
+                }
+            ]
+        }
+    )
+
+    group: GroupName
+    terms: AgreementTerms
+
+
+class AgreementsOut(BaseModel):
+    """Every agreement of a service: with its users at large, and with each group."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "service": _AGREEMENT_EXAMPLE,
+                    "groups": [
+                        {
+                            "group": {
+                                "id": "01a207cd-8501-733a-818b-9ecf802bbdf5",
+                                "name": "Finance department",
+                            },
+                            "terms": GROUP_AGREEMENT_EXAMPLE,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    service: AgreementTerms | None = Field(
+        description="The service's own agreement; null when it has none."
+    )
+    groups: list[GroupAgreementOut] = Field(description="By group name.")
 
 
 class Problem(BaseModel):

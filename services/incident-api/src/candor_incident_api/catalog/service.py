@@ -16,20 +16,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from candor_incident_api.catalog import repository
 from candor_incident_api.catalog.events import publish_service_deleted, publish_service_upserted
-from candor_incident_api.catalog.models import Component, Dependency, Service
+from candor_incident_api.catalog.models import Component, Dependency, GroupAgreement, Service
 from candor_incident_api.catalog.schemas import (
     ComponentOut,
     DependencyOut,
+    GroupAgreementOut,
+    GroupName,
     ServiceIn,
     ServiceOut,
     ServicePatch,
     ServiceSpec,
     canonical,
+    checkable,
     spec_of,
 )
 from candor_incident_api.errors import ApiError, conflict
 from candor_incident_api.subscribers import repository as subscribers
 from candor_incident_api.subscribers.events import publish_subscriber_upserted
+from candor_incident_api.subscribers.models import SubscriberGroup
 from candor_shared.clock import utcnow
 from candor_shared.contract import AgreementTerms
 from candor_shared.ids import uuid7
@@ -202,15 +206,89 @@ async def replace_service(
     await session.flush()
 
     out = await view(session, service)
-    publish_service_upserted(session, out)
+    await publish_service(session, out)
     for other_id in touched:
         other = await repository.get(session, other_id)
         if other is not None:
             other.version += 1
             other.updated_at = now
             await session.flush()
-            publish_service_upserted(session, await view(session, other))
+            await publish_service(session, await view(session, other))
     return out, outcome
+
+
+async def publish_service(session: AsyncSession, out: ServiceOut) -> None:
+    """Publish the service's whole state, its agreements with groups of users included."""
+    await session.flush()
+    publish_service_upserted(
+        session,
+        out,
+        group_agreements=[
+            (str(group.id), group.name, AgreementTerms.model_validate(agreement.terms))
+            for agreement, group in await repository.group_agreements_of(session, out.id)
+        ],
+    )
+
+
+async def group_agreements(session: AsyncSession, service: Service) -> list[GroupAgreementOut]:
+    """The service's agreements with groups of users, by group name."""
+    return [
+        GroupAgreementOut(
+            group=GroupName(id=group.id, name=group.name),
+            terms=AgreementTerms.model_validate(agreement.terms),
+        )
+        for agreement, group in await repository.group_agreements_of(session, service.id)
+    ]
+
+
+async def _bump_and_publish(session: AsyncSession, service: Service) -> ServiceOut:
+    service.version += 1
+    service.updated_at = utcnow()
+    await session.flush()
+    out = await view(session, service)
+    await publish_service(session, out)
+    return out
+
+
+async def put_group_agreement(
+    *, session: AsyncSession, service: Service, group: SubscriberGroup, terms: AgreementTerms
+) -> tuple[GroupAgreementOut, ServiceOut, Outcome]:
+    """Make ``terms`` the service's agreement with ``group`` (complete terms that apply to
+    that group instead of the service's own). A real change bumps the service's version and
+    publishes it whole, like any change of the service; the same terms change nothing.
+    Call after :func:`for_write`; 422 for terms sla-monitor could not evaluate."""
+    try:
+        checkable(terms)
+    except ValueError as error:
+        raise ApiError(422, "Invalid request", f"body.{error}") from None
+    stored = terms.model_dump(mode="json")
+    found = await repository.group_agreement(session, service.id, group.id)
+    answer = GroupAgreementOut(group=GroupName(id=group.id, name=group.name), terms=terms)
+    if found is not None and found.terms == stored:
+        return answer, await view(session, service), "unchanged"
+    if found is None:
+        session.add(GroupAgreement(service_id=service.id, group_id=group.id, terms=stored))
+        outcome: Outcome = "created"
+    else:
+        found.terms = stored
+        outcome = "updated"
+    return answer, await _bump_and_publish(session, service), outcome
+
+
+async def delete_group_agreement(
+    *, session: AsyncSession, service: Service, agreement: GroupAgreement
+) -> ServiceOut:
+    """Remove the service's agreement with a group: its members fall under the service's
+    own agreement again. Bumps the version and publishes. Call after :func:`for_write`."""
+    await session.delete(agreement)
+    return await _bump_and_publish(session, service)
+
+
+async def forget_group(*, session: AsyncSession, services: Sequence[Service]) -> None:
+    """After a group was deleted (its agreements went with it): publish again each service
+    that had an agreement with it, under a new version."""
+    for service in services:
+        await _bump_and_publish(session, service)
 
 
 def _spec(data: dict[str, object]) -> ServiceSpec:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candor_incident_api.catalog import repository as catalog
+from candor_incident_api.catalog import service as catalog_service
 from candor_incident_api.errors import ApiError
 from candor_incident_api.subscribers import repository
 from candor_incident_api.subscribers.events import publish_group_deleted, publish_group_upserted
@@ -97,7 +98,12 @@ async def _publish(session: AsyncSession, group: SubscriberGroup) -> None:
 
 async def delete_group(*, session: AsyncSession, group: SubscriberGroup) -> None:
     """Delete the group: its members stay subscribers, and no longer hear of what it
-    followed."""
+    followed; its agreements with services go too (each such service is published again)."""
     group_id = str(group.id)
+    # Its agreements with services go with it (the rows cascade): those services are
+    # published again, so that sla-monitor stops evaluating the group's terms.
+    with_agreements = await catalog.services_with_group_agreement(session, group.id)
     await session.delete(group)
+    await session.flush()
     publish_group_deleted(session, group_id)
+    await catalog_service.forget_group(session=session, services=with_agreements)
