@@ -1,7 +1,7 @@
 """agreements per group of users: a service's terms with one group of subscribers
 
-Revision ID: 0010_group_agreements
-Revises: 0009_merge
+Revision ID: 0011_group_agreements
+Revises: 0010_idempotency_subscriber
 Create Date: 2026-11-23
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision: str = "0010_group_agreements"
-down_revision: str | Sequence[str] | None = "0009_merge"
+revision: str = "0011_group_agreements"
+down_revision: str | Sequence[str] | None = "0010_idempotency_subscriber"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
