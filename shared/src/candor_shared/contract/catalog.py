@@ -11,6 +11,7 @@ cluster). Erasure removes them with the rest.
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import time, timedelta
 from typing import Annotated, Literal
 
@@ -24,12 +25,33 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _WORKING_DAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
 
+def _known_timezone(name: str) -> str:
+    """``name`` if it is an IANA timezone this machine's tz database knows; else ValueError.
+
+    Checked in the contract, not only by the API: sla-monitor computes months and business
+    hours in the zone, so an event naming an unknown one must be refused where it is read
+    (a consumer dead-letters it), not fail later in every round that uses the agreement.
+    """
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: names the tz database cannot even look up (a directory such as Europe).
+        raise ValueError("not an IANA timezone name such as Europe/Paris") from None
+    return name
+
+
+Timezone = Annotated[
+    str, Field(max_length=64, examples=["Europe/Paris"]), AfterValidator(_known_timezone)
+]
+"""An IANA timezone name (``Europe/Paris``, ``UTC``)."""
+
+
 class BusinessHours(BaseModel):
     """The hours in which the agreement's clocks run (outside them, time does not count)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    timezone: str = Field(default="UTC", examples=["Europe/Berlin"])
+    timezone: Timezone = Field(default="UTC", examples=["Europe/Berlin"])
     days: list[Weekday] = Field(default_factory=lambda: list(_WORKING_DAYS))
     # Wall-clock times in ``timezone``, without an offset: JSON Schema's "time" format
     # demands one, so the schema names RFC 3339's "partial-time" instead.
@@ -151,8 +173,8 @@ class AgreementTerms(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    timezone: str = Field(
-        default="UTC", examples=["Europe/Paris"], description="Where calendar months begin."
+    timezone: Timezone = Field(
+        default="UTC", description="Where calendar months begin: an IANA timezone name."
     )
     availability: AvailabilityObjective | None = None
     terms: dict[Severity, ResponseTerms] = Field(
