@@ -26,6 +26,7 @@ from candor_notifier.incidents.models import Notice
 from candor_shared.contract import IncidentSnapshot
 
 KIND = "digest"
+HOLDING = "holding"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAMESPACE = uuid.UUID("0b7f2f4e-3c55-4f8e-9a52-6f0e0e4bd1c1")
 
@@ -48,15 +49,17 @@ async def gather(
     notice: Notice,
     subscribers: Sequence[Subscriber],
     now: datetime,
+    due: datetime | None = None,
 ) -> None:
     """Fold the notice's email deliveries to ``subscribers`` with a digest period into their
-    digests (see the module). Notices of worse incidents and digests themselves go on."""
+    digests (see the module): the digest of the period the notice is ``due`` in (default
+    ``now``). Notices of worse incidents and digests themselves go on."""
     if notice.kind == KIND or notice.incident.get("impact") not in QUIETED_IMPACTS:
         return
     for subscriber in subscribers:
         if not subscriber.digest_seconds:
             continue
-        start, end = period_of(now, timedelta(seconds=subscriber.digest_seconds))
+        start, end = period_of(due or now, timedelta(seconds=subscriber.digest_seconds))
         due = end
         if subscriber.quiet_start is not None and subscriber.quiet_end is not None:
             due = (
@@ -104,10 +107,18 @@ async def gather(
 async def gathered(
     session: AsyncSession, *, delivery_id: uuid.UUID, recipient_id: str
 ) -> list[tuple[str, datetime, IncidentSnapshot]]:
-    """The notices a digest delivery carries: (kind, when, incident then), oldest first."""
+    """The notices a digest delivery carries: (kind, when, incident then), oldest first. A
+    holding update ("no change since …") followed by a later notice of its incident in the
+    same digest is left out: the later notice supersedes it, as it does outside digests."""
     notices = await repository.digest_notices(
         session, delivery_id=delivery_id, recipient_id=recipient_id
     )
+    superseded = {
+        notice.event_id
+        for position, notice in enumerate(notices)
+        if notice.kind == HOLDING
+        and any(later.incident_id == notice.incident_id for later in notices[position + 1 :])
+    }
     return [
         (
             notice.kind,
@@ -115,4 +126,5 @@ async def gathered(
             IncidentSnapshot.model_validate(notice.incident),
         )
         for notice in notices
+        if notice.event_id not in superseded
     ]

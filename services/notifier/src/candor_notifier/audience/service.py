@@ -19,27 +19,36 @@ log = structlog.get_logger(__name__)
 
 
 async def apply_preferences(
-    *, session: AsyncSession, notice: Notice, recipient_ids: Sequence[str], now: datetime
+    *,
+    session: AsyncSession,
+    notice: Notice,
+    recipient_ids: Sequence[str],
+    now: datetime,
+    due: datetime | None = None,
 ) -> None:
     """When the incident's impact is minor (or none): gather the notice's emails to
     recipients with a digest period into their digests (:mod:`.digest`), and delay its other
     deliveries to recipients in their quiet hours until those end. Worse incidents are never
-    delayed or gathered; nothing is dropped."""
+    delayed or gathered; nothing is dropped.
+
+    ``due`` is when the deliveries are due (default ``now``): a holding update planned ahead
+    of its minute is judged by that minute, both for quiet hours and for the digest period."""
     if not recipient_ids or notice.incident.get("impact") not in QUIETED_IMPACTS:
         return
+    due = max(now, due or now)
     preferring = list((await catalog.preferences_of(session, recipient_ids)).values())
-    await digest.gather(session=session, notice=notice, subscribers=preferring, now=now)
+    await digest.gather(session=session, notice=notice, subscribers=preferring, now=now, due=due)
     waiting: dict[datetime, list[str]] = defaultdict(list)
     for subscriber in preferring:
         if subscriber.quiet_start is None or subscriber.quiet_end is None:
             continue
         until = quiet_until(
-            now=now,
+            now=due,
             timezone=subscriber.timezone,
             start=subscriber.quiet_start,
             end=subscriber.quiet_end,
         )
-        if until is not None and until > now:
+        if until is not None and until > due:
             waiting[until].append(subscriber.id)
     for until, ids in waiting.items():
         await repository.hold_until(

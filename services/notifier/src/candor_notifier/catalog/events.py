@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from candor_notifier.audience.service import apply_preferences
 from candor_notifier.catalog import service
 from candor_notifier.deliveries import service as deliveries
 from candor_notifier.incidents import service as incidents
@@ -50,9 +49,6 @@ def handlers(*, message_domain: str) -> dict[str, Handler]:
                 recipient_ids=newcomers,
                 message_domain=message_domain,
                 now=now,
-            )
-            await apply_preferences(
-                session=session, notice=notice, recipient_ids=newcomers, now=now
             )
 
     async def on_service_upserted(*, session: AsyncSession, event: CloudEvent[EventData]) -> None:

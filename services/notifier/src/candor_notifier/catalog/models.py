@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import ForeignKey, Integer, String, Text, Time
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Time, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from candor_notifier.models import Base
@@ -42,6 +42,8 @@ class Subscriber(Base):
     quiet_end: Mapped[time | None] = mapped_column(Time())
     digest_seconds: Mapped[int | None] = mapped_column(Integer)
     """Minor-impact notices gathered per this many seconds (None: each on its own)."""
+    email_fallback: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Email only when every other channel failed for good for a notice (a fallback)."""
 
 
 class Subscription(Base):
@@ -67,6 +69,8 @@ class SubscriberChannel(Base):
     type: Mapped[str] = mapped_column(String(16), primary_key=True)
     url: Mapped[str] = mapped_column(Text)
     secret: Mapped[str | None] = mapped_column(String(200))
+    fallback: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Posted only when every other channel failed for good for a notice."""
 
 
 class ComponentSubscription(Base):

@@ -83,6 +83,41 @@ async def channel_types(
     return found
 
 
+async def reach_of(
+    session: AsyncSession, subscriber_ids: Sequence[str]
+) -> dict[str, tuple[list[str], list[str]]]:
+    """How each of ``subscriber_ids`` is reached, as (first channels, fallback channels),
+    each ``email`` first then in name order. A subscriber whose every channel is a fallback
+    has them all as first channels (a fallback needs something to fall back from).
+    Subscribers reached no way are left out."""
+    found: dict[str, tuple[list[str], list[str]]] = {}
+    for start in range(0, len(subscriber_ids), _IN_CHUNK):
+        chunk = subscriber_ids[start : start + _IN_CHUNK]
+        emails = await session.execute(
+            select(Subscriber.id, Subscriber.email_fallback).where(
+                Subscriber.id.in_(chunk), Subscriber.email.is_not(None)
+            )
+        )
+        for subscriber_id, fallback in emails:
+            found[subscriber_id] = ([], ["email"]) if fallback else (["email"], [])
+        others = await session.execute(
+            select(
+                SubscriberChannel.subscriber_id,
+                SubscriberChannel.type,
+                SubscriberChannel.fallback,
+            )
+            .where(SubscriberChannel.subscriber_id.in_(chunk))
+            .order_by(SubscriberChannel.subscriber_id, SubscriberChannel.type)
+        )
+        for subscriber_id, channel_type, fallback in others:
+            first, kept = found.setdefault(subscriber_id, ([], []))
+            (kept if fallback else first).append(channel_type)
+    for subscriber_id, (first, kept) in list(found.items()):
+        if not first:
+            found[subscriber_id] = (kept, [])
+    return found
+
+
 async def channels_of(
     session: AsyncSession, subscriber_ids: Collection[str]
 ) -> dict[str, dict[str, SubscriberChannel]]:

@@ -62,11 +62,15 @@ async def upsert_subscriber(
     groups and channels given replace what they had.
 
     With no ``channels`` (an event from before channels), ``email`` is the one channel.
-    Channel types the notifier does not know are skipped. Returns the slugs they follow now
-    and did not before (directly, by a component, or through a group).
+    Channels marked ``fallback`` are kept for when the others fail for good
+    (:mod:`candor_notifier.deliveries.fallback`). Channel types the notifier does not know
+    are skipped. Returns the slugs they follow now and did not before (directly, by a
+    component, or through a group).
     """
+    email_fallback = False
     if channels:
         email = next((c.address for c in channels if c.type == "email" and c.address), None)
+        email_fallback = any(c.type == "email" and c.address and c.fallback for c in channels)
     subscriber = await repository.get_subscriber(session, subscriber_id)
     if subscriber is None:
         repository.add(
@@ -74,6 +78,7 @@ async def upsert_subscriber(
             Subscriber(
                 id=subscriber_id,
                 email=email,
+                email_fallback=email_fallback,
                 timezone=timezone,
                 language=language,
                 updated_at=now,
@@ -82,6 +87,7 @@ async def upsert_subscriber(
         before: set[str] = set()
     else:
         subscriber.email = email
+        subscriber.email_fallback = email_fallback
         subscriber.timezone = timezone
         subscriber.language = language
         subscriber.updated_at = now
@@ -96,6 +102,7 @@ async def upsert_subscriber(
                     type=channel.type,
                     url=channel.url,
                     secret=channel.secret,
+                    fallback=channel.fallback,
                 ),
             )
         elif channel.type != "email":

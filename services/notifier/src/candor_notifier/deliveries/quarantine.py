@@ -114,10 +114,11 @@ async def note_failure(
     error: str,
     rules: QuarantineRules,
     now: datetime,
-) -> set[str]:
+) -> set[tuple[str, str]]:
     """Count a failed delivery against the endpoint; quarantine it when the rules say so.
 
-    Returns the notices whose deliveries the quarantine failed (empty when it did not start).
+    Returns the (notice, recipient) of each delivery the quarantine failed (empty when it did
+    not start), so that their fallback channels can be tried.
     """
     key = endpoint_key(target)
     dialect = session.get_bind().dialect.name
@@ -179,9 +180,9 @@ async def note_failure(
             Delivery.state == "pending",
         )
         .values(state="failed", last_error=QUARANTINED, lease_until=None, updated_at=now)
-        .returning(Delivery.event_id)
+        .returning(Delivery.event_id, Delivery.recipient_id)
     )
-    notices = [str(event_id) for event_id in failed.scalars()]
+    stopped = [(str(event_id), str(recipient_id)) for event_id, recipient_id in failed]
     fact = EndpointQuarantined(
         endpoint_key=key,
         channel=target.type,
@@ -192,7 +193,7 @@ async def note_failure(
         quarantined_at=now,
         quarantined_until=now + rules.cool_off if rules.cool_off is not None else None,
         last_error=error,
-        deliveries_failed=len(notices),
+        deliveries_failed=len(stopped),
     )
     add_event(session, OutboxRecord, new_event(fact, source=SOURCE, key=incident_id))
     log.warning(
@@ -200,6 +201,6 @@ async def note_failure(
         channel=target.type,
         endpoint_key=key,
         failures_in_a_row=failures,
-        deliveries_failed=len(notices),
+        deliveries_failed=len(stopped),
     )
-    return set(notices)
+    return set(stopped)

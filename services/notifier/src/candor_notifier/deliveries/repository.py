@@ -192,3 +192,29 @@ async def delete_for_recipient(session: AsyncSession, recipient_id: str) -> int:
     """Delete every delivery to the recipient, whatever its state. Returns how many."""
     result = await session.execute(delete(Delivery).where(Delivery.recipient_id == recipient_id))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def of_notice_to(
+    session: AsyncSession, *, event_id: str, recipient_id: str
+) -> list[Delivery]:
+    """The notice's deliveries to the recipient, on every channel, oldest first."""
+    rows = await session.scalars(
+        select(Delivery)
+        .where(Delivery.event_id == event_id, Delivery.recipient_id == recipient_id)
+        .order_by(Delivery.created_at, Delivery.id)
+    )
+    return list(rows)
+
+
+async def failed_recipients(
+    session: AsyncSession, delivery_ids: Collection[object]
+) -> set[tuple[str, str]]:
+    """(notice, recipient) of each of the deliveries that failed for good."""
+    if not delivery_ids:
+        return set()
+    rows = await session.execute(
+        select(Delivery.event_id, Delivery.recipient_id).where(
+            Delivery.id.in_(delivery_ids), Delivery.state == "failed"
+        )
+    )
+    return {(str(event_id), str(recipient_id)) for event_id, recipient_id in rows}

@@ -29,7 +29,7 @@ from candor_notifier.audience import digest
 from candor_notifier.channels.notice import ChannelTarget, notice_for
 from candor_notifier.channels.post import ChannelError
 from candor_notifier.channels.poster import ChannelPoster
-from candor_notifier.deliveries import quarantine, service, summaries
+from candor_notifier.deliveries import fallback, quarantine, service, summaries
 from candor_notifier.deliveries.quarantine import QuarantineRules
 from candor_notifier.deliveries.service import Outbound
 from candor_notifier.mail.compose import Recipient, compose
@@ -89,6 +89,8 @@ class DeliverySender:
         self._clock = clock
         self._server = settings.smtp_server
         self._envelope_sender = parseaddr(settings.smtp_from)[1]
+        # The right-hand side of Message-IDs, as the worker's handlers make them.
+        self._message_domain = self._envelope_sender.rpartition("@")[2] or "candor.invalid"
         self._channels = ChannelPoster(
             allowlist=settings.outbound_allowlist,
             timeout=settings.channel_timeout_seconds,
@@ -204,6 +206,9 @@ class DeliverySender:
             held = await quarantine.quarantined(session, set(keys.values()), now=self._clock())
             dropped = [delivery_id for delivery_id, key in keys.items() if key in held]
             await quarantine.fail_quarantined(session, delivery_ids=dropped, now=self._clock())
+            await self._fall_back(
+                session, await service.failed_recipients(session=session, delivery_ids=dropped)
+            )
         for _ in dropped:
             OUTCOMES.labels("endpoint", "quarantined").inc()
         return [outbound for outbound in batch if outbound.delivery_id not in dropped]
@@ -501,8 +506,13 @@ class DeliverySender:
                 now=self._clock(),
                 retry_after=retry_after,
             )
+            stopped: set[tuple[str, str]] = set()
+            if retry_at is None:
+                stopped |= await service.failed_recipients(
+                    session=session, delivery_ids=[outbound.delivery_id]
+                )
             if outbound.channel != service.EMAIL and outbound.target is not None:
-                self._settling |= await quarantine.note_failure(
+                quarantined = await quarantine.note_failure(
                     session,
                     target=outbound.target,
                     incident_id=outbound.incident_id,
@@ -510,6 +520,9 @@ class DeliverySender:
                     rules=self._quarantine,
                     now=self._clock(),
                 )
+                self._settling |= {notice_id for notice_id, _ in quarantined}
+                stopped |= quarantined
+            await self._fall_back(session, stopped)
         if retry_at is None:
             OUTCOMES.labels(outbound.channel, "failed").inc()
             log.warning("delivery.failed", error=error, attempts=outbound.attempts)
@@ -521,6 +534,16 @@ class DeliverySender:
                 attempts=outbound.attempts,
                 retry_at=retry_at.isoformat(),
             )
+
+    async def _fall_back(self, session: AsyncSession, stopped: set[tuple[str, str]]) -> None:
+        """Plan the fallback channels of the (notice, recipient) pairs whose deliveries just
+        failed for good (:mod:`.fallback`), in the transaction that recorded the failures."""
+        planned = await fallback.fall_back(
+            session=session, failed=stopped, message_domain=self._message_domain, now=self._clock()
+        )
+        if planned:
+            OUTCOMES.labels("fallback", "planned").inc(planned)
+            self.wake()
 
     async def _idle(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from candor_notifier.audience.service import apply_preferences
 from candor_notifier.catalog import repository as catalog
 from candor_notifier.channels.notice import ChannelTarget
 from candor_notifier.deliveries import facts, repository
@@ -29,6 +30,8 @@ from candor_shared.ids import uuid7
 EMAIL = "email"
 REPORT = "report"
 ACTION_DONE = "report_action"
+UNTHREADED = frozenset({"opened", "digest"})
+"""Notices whose emails start a thread (a digest gathers several incidents)."""
 NOT_INCIDENTS = MAINTENANCE_KINDS | {REPORT, ACTION_DONE}
 """Notices whose ``incident`` column holds something else than an incident snapshot."""
 
@@ -74,8 +77,11 @@ async def plan(
     send_at: datetime | None = None,
 ) -> None:
     """One pending delivery per recipient of ``notice`` and channel they have (email, Slack,
-    Teams, webhook, Apprise), sent from ``send_at`` (default: now); one that exists already
-    stays as it is.
+    Teams, webhook, Apprise) other than their fallback channels, sent from ``send_at``
+    (default: now); one that exists already stays as it is. Fallback channels are planned
+    only when the others fail for good (:mod:`.fallback`). The recipients' preferences
+    (quiet hours, digests) then apply to notices of minor incidents, judged at the moment
+    the notice is due (:func:`~candor_notifier.audience.service.apply_preferences`).
 
     Every later notice (update, resolution, reopening) replies to the recipient's opening
     email, so mail clients thread them. Any notice other than a holding update drops the
@@ -88,19 +94,46 @@ async def plan(
     if not recipient_ids:
         return
     first_attempt = now if send_at is None else max(now, send_at)
-    reach = await catalog.channel_types(session, recipient_ids)
+    reach = await catalog.reach_of(session, recipient_ids)
+    await insert_deliveries(
+        session=session,
+        notice=notice,
+        channels={r: reach[r][0] for r in recipient_ids if r in reach},
+        message_domain=message_domain,
+        now=now,
+        first_attempt=first_attempt,
+    )
+    await apply_preferences(
+        session=session, notice=notice, recipient_ids=recipient_ids, now=now, due=first_attempt
+    )
+
+
+async def insert_deliveries(
+    *,
+    session: AsyncSession,
+    notice: Notice,
+    channels: dict[str, list[str]],
+    message_domain: str,
+    now: datetime,
+    first_attempt: datetime,
+    folded: dict[str, tuple[int, datetime | None]] | None = None,
+) -> None:
+    """One pending delivery of ``notice`` per recipient and channel in ``channels``, due at
+    ``first_attempt``; emails reply to the recipient's opening email of the incident.
+    ``folded``: per recipient, the burst a delivery carries (how many updates, since when)."""
     replying_to: dict[str, str] = {}
-    if notice.kind != "opened":
+    if notice.kind not in UNTHREADED and any(EMAIL in wanted for wanted in channels.values()):
         replying_to = await repository.message_ids(
             session,
             incident_id=notice.incident_id,
             kind="opened",
             channel=EMAIL,
-            recipient_ids=recipient_ids,
+            recipient_ids=list(channels),
         )
     rows: list[dict[str, Any]] = []
-    for recipient_id in recipient_ids:
-        for channel in reach.get(recipient_id, ()):
+    for recipient_id, wanted in channels.items():
+        tells, told_since = (folded or {}).get(recipient_id, (1, None))
+        for channel in wanted:
             delivery_id = uuid7()
             rows.append(
                 {
@@ -120,6 +153,8 @@ async def plan(
                     "created_at": now,
                     "sent_at": None,
                     "updated_at": now,
+                    "folded": tells,
+                    "folded_since": told_since,
                 }
             )
     await repository.insert_new(session, rows)
@@ -255,6 +290,13 @@ async def record_failure(
         session, delivery_id=outbound.delivery_id, at=at, error=error, count_attempt=True, now=now
     )
     return at
+
+
+async def failed_recipients(
+    *, session: AsyncSession, delivery_ids: Sequence[uuid.UUID]
+) -> set[tuple[str, str]]:
+    """(notice, recipient) of those of the deliveries that failed for good."""
+    return await repository.failed_recipients(session, delivery_ids)
 
 
 async def release(

@@ -7,7 +7,6 @@ from datetime import timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from candor_notifier.audience.service import apply_preferences
 from candor_notifier.bursts import service as bursts
 from candor_notifier.deliveries import service as deliveries
 from candor_notifier.incidents import service
@@ -63,9 +62,6 @@ def handlers(
                 recipient_ids=followers,
                 message_domain=message_domain,
                 now=now,
-            )
-            await apply_preferences(
-                session=session, notice=notice, recipient_ids=followers, now=now
             )
             await bursts.fold(session=session, notice=notice, interval=min_interval, now=now)
             log.info("incident.notice_planned", kind=kind, recipients=len(followers))
