@@ -9,8 +9,6 @@ or changed. A database outage is logged and waited out with a growing pause.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -21,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from candor_incident_api.maintenance import repository, service
 from candor_shared.clock import Clock, utcnow
 from candor_shared.kafka import OutboxRelay
+from candor_shared.polling import PollLoop
 
 log = structlog.get_logger(__name__)
 
@@ -43,16 +42,20 @@ class MaintenanceScheduler:
         """What time it is; tests replace it to move time instead of sleeping."""
         self._sessions = sessions
         self._relay = relay
-        self._poll_seconds = poll_seconds
         self._batch_size = batch_size
-        self._max_backoff = max_backoff_seconds
         self._wake_broadcaster = wake_broadcaster
         """Called after transitions committed: a completed window may have released incidents."""
-        self._wakeup = asyncio.Event()
+        self._loop = PollLoop(
+            self.run_once,
+            name="maintenance.scheduler",
+            poll_seconds=poll_seconds,
+            max_backoff_seconds=max_backoff_seconds,
+            clock=lambda: self.clock(),
+        )
 
     def wake(self) -> None:
         """Look for due windows now (a window was created or changed)."""
-        self._wakeup.set()
+        self._loop.wake()
 
     async def run_once(self) -> datetime | None:
         """Make every transition due now; return when the next one falls due (None: none)."""
@@ -84,28 +87,4 @@ class MaintenanceScheduler:
 
     async def run(self) -> None:
         """Run until cancelled, never stopped by a failure."""
-        failures = 0
-        while True:
-            self._wakeup.clear()
-            try:
-                next_due = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failures += 1
-                pause = min(self._max_backoff, 0.5 * 2 ** min(failures - 1, 10))
-                log.warning(
-                    "maintenance.scheduler_failed",
-                    error=repr(exc),
-                    failures=failures,
-                    retry_in_seconds=pause,
-                )
-            else:
-                failures = 0
-                pause = self._poll_seconds
-                if next_due is not None:
-                    until_due = (next_due - self.clock()).total_seconds()
-                    # A floor keeps a window that cannot advance from spinning the loop.
-                    pause = max(0.05, min(pause, until_due))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=pause)
+        await self._loop.run()

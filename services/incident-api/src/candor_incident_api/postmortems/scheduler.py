@@ -12,8 +12,6 @@ after it, and a report that late would surprise more than inform.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import timedelta
 
 import structlog
@@ -24,6 +22,7 @@ from candor_incident_api.incidents import lifecycle
 from candor_incident_api.postmortems import repository, service
 from candor_shared.clock import Clock, utcnow
 from candor_shared.kafka import OutboxRelay
+from candor_shared.polling import PollLoop
 
 log = structlog.get_logger(__name__)
 
@@ -49,9 +48,14 @@ class ReportScheduler:
         self._sessions = sessions
         self._auto_after = auto_after
         self._relay = relay
-        self._poll_seconds = poll_seconds
         self._batch_size = batch_size
-        self._max_backoff = max_backoff_seconds
+        self._loop = PollLoop(
+            self._pass,
+            name="report.scheduler",
+            poll_seconds=poll_seconds,
+            max_backoff_seconds=max_backoff_seconds,
+            clock=lambda: self.clock(),
+        )
 
     async def run_once(self) -> int:
         """Publish every automatic report due now. Returns how many were published."""
@@ -87,18 +91,7 @@ class ReportScheduler:
 
     async def run(self) -> None:
         """Run until cancelled, never stopped by a failure."""
-        failures = 0
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failures += 1
-                pause = min(self._max_backoff, 0.5 * 2 ** min(failures - 1, 10))
-                log.warning("report.scheduler_failed", error=repr(exc), retry_in_seconds=pause)
-            else:
-                failures = 0
-                pause = self._poll_seconds
-            with contextlib.suppress(TimeoutError):
-                await asyncio.sleep(pause)
+        await self._loop.run()
+
+    async def _pass(self) -> None:
+        await self.run_once()

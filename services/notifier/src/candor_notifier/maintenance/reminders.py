@@ -7,17 +7,14 @@ it sends the reminder, once.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
-import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from candor_notifier.maintenance import service
 from candor_shared.clock import Clock, utcnow
 from candor_shared.db import transaction
-
-log = structlog.get_logger(__name__)
+from candor_shared.polling import PollLoop
 
 MAX_BACKOFF_SECONDS = 30.0
 
@@ -37,9 +34,15 @@ class MaintenanceReminders:
     ) -> None:
         self._sessions = sessions
         self._message_domain = message_domain
-        self._poll_seconds = poll_seconds
         self._on_planned = on_planned
         self._clock = clock
+        self._loop = PollLoop(
+            self._pass,
+            name="maintenance.reminders",
+            poll_seconds=poll_seconds,
+            max_backoff_seconds=MAX_BACKOFF_SECONDS,
+            clock=lambda: self._clock(),
+        )
 
     async def send_due(self) -> int:
         """One poll: plan every due reminder. Returns how many windows were reminded."""
@@ -53,12 +56,7 @@ class MaintenanceReminders:
 
     async def run(self) -> None:
         """Poll until cancelled, riding out database outages."""
-        wait = self._poll_seconds
-        while True:
-            try:
-                await self.send_due()
-                wait = self._poll_seconds
-            except Exception as exc:
-                wait = min(max(wait, 0.1) * 2, MAX_BACKOFF_SECONDS)
-                log.warning("maintenance.reminders_failed", error=repr(exc), retry_in=wait)
-            await asyncio.sleep(wait)
+        await self._loop.run()
+
+    async def _pass(self) -> None:
+        await self.send_due()
