@@ -376,7 +376,8 @@ def _window(
         try:
             zoneinfo.ZoneInfo(zone)
             timezone = zone
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a name the tz database cannot look up at all, such as the folder Europe.
             reader.refuse(
                 f"{where}.calendar.timeZone",
                 f"{_show(zone)} is not an IANA timezone name such as America/New_York",
