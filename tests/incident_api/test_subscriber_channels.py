@@ -248,3 +248,50 @@ async def test_the_catalog_event_carries_the_channels_and_erasure_follows(
         ("slack", None, SLACK, None),
         ("webhook", None, HOOK, secret),
     ]
+
+
+async def test_a_channel_marked_fallback_is_saved_shown_and_published_as_one(
+    api: Any, operator: httpx.AsyncClient, email_service: None
+) -> None:
+    response = await operator.post(
+        "/v1/subscribers",
+        json=body(
+            {"type": "email", "address": "finance@example.org"},
+            {"type": "slack", "url": SLACK, "fallback": True},
+        ),
+    )
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert [(c["type"], c["fallback"]) for c in created["channels"]] == [
+        ("email", False),
+        ("slack", True),
+    ]
+    # Swapping roles is a change, published again; the same body again is not.
+    swapped = body(
+        {"type": "email", "address": "finance@example.org", "fallback": True},
+        {"type": "slack", "url": SLACK},
+    )
+    changed = (await operator.post("/v1/subscribers", json=swapped)).json()
+    assert [(c["type"], c["fallback"]) for c in changed["channels"]] == [
+        ("email", True),
+        ("slack", False),
+    ]
+    assert (await operator.post("/v1/subscribers", json=swapped)).status_code == 200
+    shown = (await operator.get(f"/v1/subscribers/{created['id']}")).json()
+    assert shown["channels"] == changed["channels"]
+    refused = await operator.post(
+        "/v1/subscribers",
+        json=body({"type": "slack", "url": SLACK, "fallback": "sometimes"}),
+    )
+    assert refused.status_code == 422
+
+    await eventually(lambda: outbox_empty(api))
+    settings = api.settings
+    events = await read_events(
+        settings.kafka_bootstrap, f"{settings.kafka_topic_prefix}candor.catalog.v1", count=None
+    )
+    mine = [event.data for event in events if getattr(event.data, "id", None) == created["id"]]
+    assert [[(c.type, c.fallback) for c in upserted.channels] for upserted in mine] == [
+        [("email", False), ("slack", True)],
+        [("email", True), ("slack", False)],
+    ]

@@ -26,10 +26,18 @@ def publish_subscriber_upserted(session: AsyncSession, subscriber: Subscriber) -
     The name stays here: the notifier does not need it.
     """
     channels = (
-        [SubscriberChannel(type="email", address=subscriber.email)] if subscriber.email else []
+        [
+            SubscriberChannel(
+                type="email", address=subscriber.email, fallback=subscriber.email_fallback
+            )
+        ]
+        if subscriber.email
+        else []
     )
     channels.extend(
-        SubscriberChannel(type=channel.type, url=channel.url, secret=channel.secret)
+        SubscriberChannel(
+            type=channel.type, url=channel.url, secret=channel.secret, fallback=channel.fallback
+        )
         for channel in subscriber.channels
     )
     publish(

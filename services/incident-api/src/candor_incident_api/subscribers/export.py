@@ -93,8 +93,14 @@ async def _feedback(session: AsyncSession, subscriber_id: uuid.UUID) -> list[dic
 
 async def export_subscriber(*, session: AsyncSession, subscriber: Subscriber) -> SubscriberExport:
     """The export of a subscriber whose subscriptions and channels are loaded."""
-    channels = [ChannelOut(type="email", address=subscriber.email)] if subscriber.email else []
-    channels.extend(ChannelOut(type=c.type, url=c.url) for c in subscriber.channels)
+    channels = (
+        [ChannelOut(type="email", address=subscriber.email, fallback=subscriber.email_fallback)]
+        if subscriber.email
+        else []
+    )
+    channels.extend(
+        ChannelOut(type=c.type, url=c.url, fallback=c.fallback) for c in subscriber.channels
+    )
     pending = await selfservice.pending_of(session, subscriber.email) if subscriber.email else []
     return SubscriberExport(
         id=subscriber.id,

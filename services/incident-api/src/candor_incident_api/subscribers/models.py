@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time
 
-from sqlalchemy import ForeignKey, Integer, String, Text, Time, Uuid
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Time, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from candor_incident_api.catalog.models import Component, Service
@@ -34,6 +34,8 @@ class Subscriber(Base):
     quiet_end: Mapped[time | None] = mapped_column(Time(), default=None)
     digest_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
     """Minor-incident notices gathered per this many seconds; None: each on its own."""
+    email_fallback: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Email only when their other channels failed for good for a notice."""
 
     subscriptions: Mapped[list[Subscription]] = relationship(
         lazy="raise", cascade="all, delete-orphan", back_populates="subscriber"
@@ -86,6 +88,8 @@ class SubscriberChannel(Base):
     url: Mapped[str] = mapped_column(Text)
     secret: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fallback: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Posted to only when the subscriber's other channels failed for good for a notice."""
 
     subscriber: Mapped[Subscriber] = relationship(lazy="raise", back_populates="channels")
 

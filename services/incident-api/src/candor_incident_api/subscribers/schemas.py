@@ -20,6 +20,11 @@ _EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})\.
 UrlChannelType = Literal["slack", "teams", "webhook", "apprise"]
 MAX_URL_LENGTH = 2048
 MAX_DIGEST_PERIOD = timedelta(days=1)
+FALLBACK_DESCRIPTION = (
+    "A fallback channel: notices go to the subscriber's other channels, and to this one only "
+    "when every other channel failed for good for that notice (refused, retries exhausted, "
+    "or its endpoint quarantined). When every channel is a fallback, none is."
+)
 _COMPONENT_REF = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}/[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -62,6 +67,7 @@ class EmailChannelIn(BaseModel):
 
     type: Literal["email"]
     address: str = Field(max_length=320, examples=["ana@example.org"])
+    fallback: bool = Field(default=False, description=FALLBACK_DESCRIPTION)
 
     @field_validator("address")
     @classmethod
@@ -83,6 +89,7 @@ class UrlChannelIn(BaseModel):
         description="https (plain http only to hosts named in CANDOR_OUTBOUND_ALLOWLIST); "
         "for apprise, a URL Apprise understands.",
     )
+    fallback: bool = Field(default=False, description=FALLBACK_DESCRIPTION)
 
     @field_validator("url")
     @classmethod
@@ -233,6 +240,15 @@ class SubscriberIn(BaseModel):
                 return channel.address
         return self.email
 
+    @property
+    def email_fallback(self) -> bool:
+        """Whether the email channel is a fallback (only an email channel in ``channels`` can
+        say so)."""
+        return any(
+            isinstance(channel, EmailChannelIn) and channel.fallback
+            for channel in self.channels or []
+        )
+
     def url_channels(self) -> list[tuple[int, UrlChannelIn]] | None:
         """The channels other than email with their position in ``channels``; None when
         ``channels`` was not given (the ground floor's form)."""
@@ -252,6 +268,7 @@ class ChannelOut(BaseModel):
         description="A webhook's signing secret (whsec_…, Standard Webhooks): only in the "
         "answer that created the channel. Keep it; it is never shown again.",
     )
+    fallback: bool = Field(default=False, description=FALLBACK_DESCRIPTION)
 
 
 class SubscriberOut(BaseModel):

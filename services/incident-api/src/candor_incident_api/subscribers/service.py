@@ -49,12 +49,17 @@ class Saved:
 def to_out(subscriber: Subscriber, new_secrets: dict[str, str] | None = None) -> SubscriberOut:
     """The API view of a subscriber whose subscriptions and channels are loaded; secrets only
     for the channels in ``new_secrets``."""
-    channels = [ChannelOut(type="email", address=subscriber.email)] if subscriber.email else []
+    channels = (
+        [ChannelOut(type="email", address=subscriber.email, fallback=subscriber.email_fallback)]
+        if subscriber.email
+        else []
+    )
     channels.extend(
         ChannelOut(
             type=channel.type,
             url=channel.url,
             secret=(new_secrets or {}).get(channel.type),
+            fallback=channel.fallback,
         )
         for channel in subscriber.channels
     )
@@ -94,16 +99,22 @@ def _replace_channels(
     subscriber: Subscriber, data: SubscriberIn, now: datetime
 ) -> tuple[bool, dict[str, str]]:
     """Give the subscriber the channels ``data`` names (a channel whose URL is unchanged keeps
-    its secret). Returns whether anything changed and the webhook secrets made."""
+    its secret), each a fallback or not as ``data`` says. Returns whether anything changed
+    and the webhook secrets made."""
     wanted = data.url_channels()
     if wanted is None:
         return False, {}
+    email_fallback = data.email_fallback
+    fallback_changed = subscriber.email_fallback != email_fallback
+    subscriber.email_fallback = email_fallback
     current = {channel.type: channel for channel in subscriber.channels}
     kept: list[SubscriberChannel] = []
     new_secrets: dict[str, str] = {}
     for _, channel in wanted:
         existing = current.get(channel.type)
         if existing is not None and existing.url == channel.url:
+            fallback_changed |= existing.fallback != channel.fallback
+            existing.fallback = channel.fallback
             kept.append(existing)
             continue
         secret = new_webhook_secret() if channel.type == "webhook" else None
@@ -116,13 +127,14 @@ def _replace_channels(
                 url=channel.url,
                 secret=secret,
                 created_at=now,
+                fallback=channel.fallback,
             )
         )
     before = {(c.type, c.url) for c in current.values()}
     changed = before != {(c.type, c.url) for c in kept}
     if changed:
         subscriber.channels = sorted(kept, key=lambda c: c.type)
-    return changed, new_secrets
+    return changed or fallback_changed, new_secrets
 
 
 async def resolve_components(
@@ -230,6 +242,7 @@ async def upsert_subscriber(
         subscriber = Subscriber(
             id=uuid7(),
             email=address,
+            email_fallback=data.email_fallback,
             name=data.name,
             timezone=data.timezone,
             language=data.language,
