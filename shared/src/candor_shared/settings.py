@@ -98,3 +98,24 @@ class CandorSettings(BaseSettings):
 
         Allowlist.parse(value)
         return value
+
+
+class PublicLinkSettings(CandorSettings):
+    """Settings of the services that put links to Candor in front of users: incident-api
+    serves the pages the links open, the notifier writes the links into messages, so both
+    must agree on the address and on the key that signs unsubscribe links."""
+
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where users reach incident-api (status page, unsubscribe and feedback "
+        "links); the notifier writes it into messages.",
+    )
+    unsubscribe_secret: str = Field(
+        default="",
+        repr=False,
+        description=(
+            "Key of the HMAC-SHA256 signature of one-click unsubscribe links (RFC 8058); "
+            "incident-api and the notifier must share it. Empty: emails carry no "
+            "List-Unsubscribe header and /unsubscribe answers 404."
+        ),
+    )

@@ -7,10 +7,10 @@ from functools import lru_cache
 
 from pydantic import Field
 
-from candor_shared.settings import CandorSettings
+from candor_shared.settings import PublicLinkSettings
 
 
-class ApiSettings(CandorSettings):
+class ApiSettings(PublicLinkSettings):
     """Settings of incident-api; the README's configuration table lists them all."""
 
     database_schema: str = Field(
@@ -45,18 +45,6 @@ class ApiSettings(CandorSettings):
         le=3600,
         description="How often incident-api looks for post-incident reports to publish "
         "automatically.",
-    )
-    public_url: str = Field(
-        default="http://127.0.0.1:8000", description="Where users and operators reach the API."
-    )
-    unsubscribe_secret: str = Field(
-        default="",
-        repr=False,
-        description=(
-            "Key of the HMAC-SHA256 signature of one-click unsubscribe links (RFC 8058); "
-            "incident-api and the notifier must share it. Empty: emails carry no "
-            "List-Unsubscribe header and /unsubscribe answers 404."
-        ),
     )
     ingest_rate_limit_per_minute: int = Field(
         default=60_000,

@@ -7,10 +7,10 @@ from datetime import timedelta
 from pydantic import Field, field_validator, model_validator
 
 from candor_notifier.mail.smtp import SmtpServer
-from candor_shared.settings import CandorSettings
+from candor_shared.settings import PublicLinkSettings
 
 
-class NotifierSettings(CandorSettings):
+class NotifierSettings(PublicLinkSettings):
     """Settings of the notifier; the README's configuration table lists them all."""
 
     database_schema: str = Field(
@@ -112,19 +112,6 @@ class NotifierSettings(CandorSettings):
         le=3600,
         description="How often, at most, a notice's delivery counts are published while its "
         "deliveries settle (once more when they have).",
-    )
-    public_url: str = Field(
-        default="http://127.0.0.1:8000",
-        description="Where users reach Candor's status page; used for links in messages.",
-    )
-    unsubscribe_secret: str = Field(
-        default="",
-        repr=False,
-        description=(
-            "Key of the HMAC-SHA256 signature of one-click unsubscribe links (RFC 8058); "
-            "incident-api and the notifier must share it. Empty: emails carry no "
-            "List-Unsubscribe header and /unsubscribe answers 404."
-        ),
     )
 
     notify_min_interval_seconds: float = Field(
