@@ -25,12 +25,20 @@ async def on_service_upserted(*, session: AsyncSession, event: CloudEvent[EventD
         name=data.name,
         terms=terms,
         version=data.version,
+        group_agreements={
+            group_id: {
+                "name": data.group_names.get(group_id, group_id),
+                "terms": group_terms.model_dump(mode="json"),
+            }
+            for group_id, group_terms in data.group_agreements.items()
+        },
     )
     log.info(
         "agreements.service_upserted",
         service=data.slug,
         version=data.version,
         has_agreement=terms is not None,
+        group_agreements=len(data.group_agreements),
         changed=changed,
     )
 

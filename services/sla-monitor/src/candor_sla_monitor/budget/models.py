@@ -15,6 +15,7 @@ from candor_sla_monitor.models import Base
 class BudgetAlert(Base):
     """One alert of one service: a burn-rate rule (``burn_rate:1h/5m``) or ``at_risk``.
 
+    ``group_id`` is the group whose agreement it evaluates ("": the service's own).
     No row means the alert never fired. ``period_start`` is the period the budget at-risk
     alert was published for (a calendar month announces it once); ``changed_at`` is the
     evaluation time of the last transition.
@@ -23,6 +24,7 @@ class BudgetAlert(Base):
     __tablename__ = "budget_alerts"
 
     service_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
     alert: Mapped[str] = mapped_column(String(32), primary_key=True)
     service_slug: Mapped[str] = mapped_column(String(63))
     firing: Mapped[bool] = mapped_column(Boolean)

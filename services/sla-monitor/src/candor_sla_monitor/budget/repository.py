@@ -25,9 +25,16 @@ def _insert(session: AsyncSession) -> Any:
     return sqlite.insert(table)
 
 
-async def alerts_of(session: AsyncSession, *, service_id: str) -> dict[str, BudgetAlert]:
-    """The service's alert states by alert name."""
-    rows = await session.scalars(select(BudgetAlert).where(BudgetAlert.service_id == service_id))
+async def alerts_of(
+    session: AsyncSession, *, service_id: str, group_id: str = ""
+) -> dict[str, BudgetAlert]:
+    """The alert states of the service's own agreement (or, with ``group_id``, of its
+    agreement with that group) by alert name."""
+    rows = await session.scalars(
+        select(BudgetAlert).where(
+            BudgetAlert.service_id == service_id, BudgetAlert.group_id == group_id
+        )
+    )
     return {row.alert: row for row in rows}
 
 
@@ -40,6 +47,7 @@ async def start_firing(
     at: datetime,
     period_start: datetime | None = None,
     once_per_period: bool = False,
+    group_id: str = "",
 ) -> bool:
     """Mark the alert firing; True when this call made the transition (publish it then).
 
@@ -48,6 +56,7 @@ async def start_firing(
     """
     statement = _insert(session).values(
         service_id=service_id,
+        group_id=group_id,
         alert=alert,
         service_slug=service_slug,
         firing=True,
@@ -58,7 +67,7 @@ async def start_firing(
     if once_per_period:
         guard = or_(guard, BudgetAlert.period_start.is_distinct_from(period_start))
     statement = statement.on_conflict_do_update(
-        index_elements=[BudgetAlert.service_id, BudgetAlert.alert],
+        index_elements=[BudgetAlert.service_id, BudgetAlert.group_id, BudgetAlert.alert],
         set_={
             "service_slug": service_slug,
             "firing": True,
@@ -70,12 +79,15 @@ async def start_firing(
     return (await session.execute(statement)).first() is not None
 
 
-async def stop_firing(session: AsyncSession, *, service_id: str, alert: str, at: datetime) -> bool:
+async def stop_firing(
+    session: AsyncSession, *, service_id: str, alert: str, at: datetime, group_id: str = ""
+) -> bool:
     """Mark a firing alert resolved; True when this call made the transition."""
     statement = (
         update(BudgetAlert)
         .where(
             BudgetAlert.service_id == service_id,
+            BudgetAlert.group_id == group_id,
             BudgetAlert.alert == alert,
             BudgetAlert.firing.is_(True),
         )

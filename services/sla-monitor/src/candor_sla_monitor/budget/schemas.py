@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from candor_shared.contract import GroupRef
 from candor_sla_monitor.budget.service import BudgetStanding, WindowBurn
 
 
@@ -84,6 +85,11 @@ class BudgetOut(BaseModel):
     )
 
     service: str = Field(description="The service's slug.")
+    group: GroupRef | None = Field(
+        default=None,
+        description="The group of users whose agreement this budget is of; null: the "
+        "service's own agreement.",
+    )
     generated_at: datetime
     window: Literal["calendar_month", "rolling"]
     timezone: str = Field(description="Where the calendar month begins and ends.")
@@ -113,7 +119,13 @@ class BudgetOut(BaseModel):
 
     @classmethod
     def of(
-        cls, *, service: str, now: datetime, standing: BudgetStanding, at_risk_share: float
+        cls,
+        *,
+        service: str,
+        now: datetime,
+        standing: BudgetStanding,
+        at_risk_share: float,
+        group: GroupRef | None = None,
     ) -> BudgetOut:
         """The whole answer."""
         objective = standing.terms.availability
@@ -122,6 +134,7 @@ class BudgetOut(BaseModel):
         share = budget.consumed_share
         return cls(
             service=service,
+            group=group,
             generated_at=now,
             window=objective.window,
             timezone=standing.terms.timezone,

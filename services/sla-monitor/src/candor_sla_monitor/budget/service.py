@@ -24,6 +24,7 @@ from candor_shared.contract import AgreementTerms, ServiceRef, SlaAtRisk, SlaBur
 from candor_shared.intervals import Interval, Window
 from candor_sla_monitor.agreements import repository as agreements
 from candor_sla_monitor.agreements.models import Agreement
+from candor_sla_monitor.agreements.repository import Evaluated
 from candor_sla_monitor.budget import events, repository
 from candor_sla_monitor.budget.arithmetic import (
     LONGEST_WINDOW,
@@ -188,21 +189,49 @@ async def _standing_of(
     return standing(terms=terms, outages=outages, now=now, maintenance=spans)
 
 
-async def budget_of(*, session: AsyncSession, service_slug: str, now: datetime) -> BudgetStanding:
-    """The service's error budget and burn rates as of ``now``; raises :class:`NoObjective`."""
+async def budget_of(
+    *, session: AsyncSession, service_slug: str, now: datetime, group_id: str | None = None
+) -> BudgetStanding:
+    """The error budget and burn rates as of ``now`` of the service's own agreement, or with
+    ``group_id`` of its agreement with that group; raises :class:`NoObjective` and
+    :class:`.agreements.repository.UnknownGroupAgreement`."""
     agreement = await agreements.by_slug(session, service_slug)
     if agreement is None:
         raise NoObjective(f"service {service_slug!r}: no catalog entry")
-    if agreement.terms is None:
+    terms = agreements.one_of(agreement, group_id).validated()
+    if terms is None:
         raise NoObjective(f"service {service_slug!r} has no agreement")
-    terms = AgreementTerms.model_validate(agreement.terms)
     return await _standing_of(session, agreement=agreement, terms=terms, now=now)
 
 
 async def evaluate_service(
     *, session: AsyncSession, agreement: Agreement, now: datetime, at_risk_share: float
 ) -> list[SlaBurnRateAlert | SlaAtRisk]:
-    """Publish what changed for one service since its last evaluation; returns it.
+    """Publish what changed for each agreement of one service (its own and each group's)
+    since its last evaluation; returns it."""
+    published: list[SlaBurnRateAlert | SlaAtRisk] = []
+    for evaluated in agreements.evaluated(agreement):
+        if evaluated.terms is not None:
+            published += await evaluate_agreement(
+                session=session,
+                agreement=agreement,
+                evaluated=evaluated,
+                now=now,
+                at_risk_share=at_risk_share,
+            )
+    return published
+
+
+async def evaluate_agreement(
+    *,
+    session: AsyncSession,
+    agreement: Agreement,
+    evaluated: Evaluated,
+    now: datetime,
+    at_risk_share: float,
+) -> list[SlaBurnRateAlert | SlaAtRisk]:
+    """Publish what changed for one agreement of a service since its last evaluation;
+    returns it. Each agreement has its own alert states (keyed by its group).
 
     - A burn-rate rule publishes ``firing`` when it starts firing and ``resolved`` when it
       stops, once each (the budget alerts table remembers which rules fire).
@@ -212,13 +241,14 @@ async def evaluate_service(
 
     Objectives of 100 % have no budget to burn and publish nothing here.
     """
-    terms = AgreementTerms.model_validate(agreement.terms)
-    objective = terms.availability
-    if objective is None or not has_budget(objective.adequate_percent):
+    terms = evaluated.validated()
+    objective = None if terms is None else terms.availability
+    if terms is None or objective is None or not has_budget(objective.adequate_percent):
         return []
     current = await _standing_of(session, agreement=agreement, terms=terms, now=now)
-    states = await repository.alerts_of(session, service_id=agreement.service_id)
-    service = ServiceRef(id=agreement.service_id, slug=agreement.service_slug, name=agreement.name)
+    group_id = evaluated.group_id
+    states = await repository.alerts_of(session, service_id=agreement.service_id, group_id=group_id)
+    service = evaluated.service
     published: list[SlaBurnRateAlert | SlaAtRisk] = []
     for burn in current.burn:
         state = states.get(burn.alert)
@@ -230,10 +260,11 @@ async def evaluate_service(
                 service_slug=service.slug,
                 alert=burn.alert,
                 at=now,
+                group_id=group_id,
             )
         elif was_firing and not burn.firing:
             changed = await repository.stop_firing(
-                session, service_id=service.id, alert=burn.alert, at=now
+                session, service_id=service.id, alert=burn.alert, at=now, group_id=group_id
             )
         else:
             continue
@@ -249,6 +280,7 @@ async def evaluate_service(
                     short_burn_rate=burn.short_burn_rate,
                     objective_percent=objective.adequate_percent,
                     at=now,
+                    group=evaluated.group,
                 )
             )
     if await _budget_at_risk_changed(
@@ -258,6 +290,7 @@ async def evaluate_service(
         service=service,
         now=now,
         at_risk_share=at_risk_share,
+        group_id=group_id,
     ):
         published.append(
             SlaAtRisk(
@@ -267,6 +300,7 @@ async def evaluate_service(
                 threshold=at_risk_share,
                 period_start=current.period.start,
                 period_end=current.period.end,
+                group=evaluated.group,
             )
         )
     for data in published:
@@ -274,6 +308,7 @@ async def evaluate_service(
         log.info(
             "budget.published",
             service=service.slug,
+            group=group_id or None,
             event_type=data.event_type,
             status=getattr(data, "status", None),
             consumed_share=round(current.budget.consumed_share, 4),
@@ -289,6 +324,7 @@ async def _budget_at_risk_changed(
     service: ServiceRef,
     now: datetime,
     at_risk_share: float,
+    group_id: str = "",
 ) -> bool:
     """Record the budget at-risk alert's transition; True when it is to be published."""
     assert current.terms.availability is not None
@@ -310,10 +346,13 @@ async def _budget_at_risk_changed(
             at=now,
             period_start=current.period.start,
             once_per_period=per_calendar_month,
+            group_id=group_id,
         )
     if firing and not per_calendar_month:
         # A rolling period's share fell back below the threshold: rearm, publish nothing.
-        await repository.stop_firing(session, service_id=service.id, alert=AT_RISK, at=now)
+        await repository.stop_firing(
+            session, service_id=service.id, alert=AT_RISK, at=now, group_id=group_id
+        )
     return False
 
 

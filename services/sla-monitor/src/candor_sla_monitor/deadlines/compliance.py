@@ -48,15 +48,21 @@ class DeadlineRecord:
 
 
 async def deadlines_in(
-    session: AsyncSession, service_slug: str, window: Window, *, as_of: datetime | None = None
+    session: AsyncSession,
+    service_slug: str,
+    window: Window,
+    *,
+    as_of: datetime | None = None,
+    group_id: str | None = None,
 ) -> list[DeadlineRecord]:
-    """The service's deadlines whose clock started within ``window``, in order of start.
+    """The service's deadlines whose clock started within ``window``, in order of start:
+    those of its own agreement, or with ``group_id`` those of its agreement with that group.
 
     With ``as_of``, a deadline still pending whose due time has passed by then is reported
     as breached (the scheduler may not have fired it yet); without it, as stored.
     """
     rows = await repository.started_between(
-        session, service_slug=service_slug, start=window.start, end=window.end
+        session, service_slug=service_slug, start=window.start, end=window.end, group_id=group_id
     )
     records = []
     for row in rows:

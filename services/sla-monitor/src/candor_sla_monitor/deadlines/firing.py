@@ -19,13 +19,26 @@ from typing import Any, cast
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from candor_shared.contract import CloudEvent, EventData, ServiceRef, new_event
+from candor_shared.contract import (
+    AgreementTerms,
+    CloudEvent,
+    EventData,
+    ServiceRef,
+    new_event,
+)
 from candor_shared.contract.incidents import Impact
 from candor_shared.contract.sla import Deadline, SlaAtRisk, SlaBreached, SlaUpdateDue, Term
 from candor_shared.kafka import add_event
+from candor_sla_monitor.agreements import repository as agreements
 from candor_sla_monitor.deadlines import plan, repository
 from candor_sla_monitor.deadlines.models import IncidentDeadline, TrackedIncident
-from candor_sla_monitor.deadlines.service import DeadlinePolicy, agreement_of, owed_by, settle
+from candor_sla_monitor.deadlines.service import (
+    DeadlinePolicy,
+    agreement_of,
+    group_of,
+    owed_by,
+    settle,
+)
 from candor_sla_monitor.ledger.calendar import BusinessCalendar
 from candor_sla_monitor.models import OutboxRecord
 
@@ -49,6 +62,7 @@ def _contract_deadline(row: IncidentDeadline, incident: TrackedIncident | None) 
         due_at=row.due_at,
         allowed=timedelta(seconds=row.allowed_seconds),
         business_hours_only=row.business_hours_only,
+        group=group_of(row),
     )
 
 
@@ -73,7 +87,7 @@ async def fire_due(
     if not rows:
         return 0
     incidents = await repository.tracked_many(session, (row.incident_id for row in rows))
-    calendars: dict[str, BusinessCalendar] = {}
+    calendars: dict[tuple[str, str], BusinessCalendar] = {}
     for row in rows:
         incident = incidents.get(row.incident_id)
         deadline = _contract_deadline(row, incident)
@@ -88,15 +102,18 @@ async def fire_due(
             row.update_due_published_at = now
             fired.append("update_due")
         if owes.at_risk and row.at_risk_at <= now < row.due_at:
-            if row.service_id not in calendars:
-                agreement = agreement_of(await repository.agreement_terms(session, row.service_id))
-                calendars[row.service_id] = plan.calendar_of(agreement)
+            whose = (row.service_id, row.group_id or "")
+            if whose not in calendars:
+                calendars[whose] = plan.calendar_of(
+                    await _agreement(session, row.service_id, row.group_id)
+                )
             data = SlaAtRisk(
                 scope="deadline",
                 service=deadline.service,
-                consumed=_consumed(row, now, calendars[row.service_id]),
+                consumed=_consumed(row, now, calendars[whose]),
                 threshold=policy.at_risk_share,
                 deadline=deadline,
+                group=deadline.group,
             )
             add_event(session, OutboxRecord, _event(data, row, now))
             row.at_risk_published_at = now
@@ -117,6 +134,19 @@ async def fire_due(
             outcome=row.outcome,
         )
     return len(rows)
+
+
+async def _agreement(
+    session: AsyncSession, service_id: str, group_id: str | None
+) -> AgreementTerms | None:
+    """The terms of the agreement a deadline belongs to (None: gone, or none)."""
+    stored = await repository.agreement_row(session, service_id)
+    if stored is None:
+        return None
+    try:
+        return agreement_of(agreements.one_of(stored, group_id).terms)
+    except agreements.UnknownGroupAgreement:
+        return None
 
 
 async def next_fire_at(session: AsyncSession) -> datetime | None:

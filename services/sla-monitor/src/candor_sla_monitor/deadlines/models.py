@@ -56,7 +56,9 @@ class Communication(Base):
 
 
 class IncidentDeadline(Base):
-    """One term of one incident, one round: ``<incident>:<term>:<round>``.
+    """One term of one incident, one round: ``<incident>:<term>:<round>`` under the
+    service's own agreement, ``<incident>:<group id>:<term>:<round>`` under a group's
+    (``group_id``, ``group_name``: whose promise it is).
 
     ``outcome`` is ``pending`` until the deadline is decided: ``met`` (``met_at`` at or
     before ``due_at``), ``breached`` (``met_at`` later, or never met: ``met_at`` NULL) or
@@ -93,3 +95,5 @@ class IncidentDeadline(Base):
     at_risk_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     breached_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    group_id: Mapped[str | None] = mapped_column(String(64))
+    group_name: Mapped[str | None] = mapped_column(String(200))

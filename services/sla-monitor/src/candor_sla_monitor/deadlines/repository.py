@@ -79,6 +79,12 @@ async def agreement_terms(session: AsyncSession, service_id: str) -> dict[str, A
     return terms
 
 
+async def agreement_row(session: AsyncSession, service_id: str) -> Agreement | None:
+    """The service's live agreements row (its own terms and its groups'), if any."""
+    found = await session.get(Agreement, service_id)
+    return None if found is None or found.deleted else found
+
+
 async def add_communication(
     session: AsyncSession, *, incident_id: str, ref: str, kind: str, at: datetime
 ) -> bool:
@@ -149,13 +155,25 @@ async def next_fire_at(session: AsyncSession) -> datetime | None:
 
 
 async def started_between(
-    session: AsyncSession, *, service_slug: str, start: datetime, end: datetime
+    session: AsyncSession,
+    *,
+    service_slug: str,
+    start: datetime,
+    end: datetime,
+    group_id: str | None = None,
 ) -> list[IncidentDeadline]:
-    """The service's deadlines whose clock started in ``[start, end)``, in order."""
+    """The deadlines of the service's own agreement (or, with ``group_id``, of its agreement
+    with that group) whose clock started in ``[start, end)``, in order."""
+    whose = (
+        IncidentDeadline.group_id.is_(None)
+        if not group_id
+        else IncidentDeadline.group_id == group_id
+    )
     return list(
         await session.scalars(
             select(IncidentDeadline)
             .where(
+                whose,
                 IncidentDeadline.service_slug == service_slug,
                 IncidentDeadline.started_at >= start,
                 IncidentDeadline.started_at < end,

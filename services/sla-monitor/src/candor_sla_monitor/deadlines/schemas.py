@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from candor_shared.contract.sla import Term
+from candor_shared.contract.sla import GroupRef, Term
 from candor_sla_monitor.deadlines.models import IncidentDeadline
-from candor_sla_monitor.deadlines.service import IncidentDeadlines, state_at
+from candor_sla_monitor.deadlines.service import IncidentDeadlines, group_of, state_at
 
 
 class DeadlineOut(BaseModel):
@@ -17,6 +17,11 @@ class DeadlineOut(BaseModel):
 
     id: str = Field(examples=["0195f0c2-aaaa-7000-8000-000000000001:update:2"])
     term: Term
+    group: GroupRef | None = Field(
+        default=None,
+        description="Whose promise it is: the group of users whose agreement set it; null: "
+        "the service's own agreement.",
+    )
     round: int = Field(description="1 for the first deadline of the term, then one per round.")
     state: Literal["pending", "met", "breached", "cancelled"] = Field(
         description="As of now: met in time, breached (met late or never), cancelled (the "
@@ -43,6 +48,7 @@ class DeadlineOut(BaseModel):
         return cls(
             id=row.id,
             term=row.term,
+            group=group_of(row),
             round=row.round,
             state=state_at(row, now),
             impact=row.impact,

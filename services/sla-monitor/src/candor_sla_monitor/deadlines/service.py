@@ -17,8 +17,9 @@ import structlog
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from candor_shared.contract import AgreementTerms, IncidentSnapshot
+from candor_shared.contract import AgreementTerms, GroupRef, IncidentSnapshot
 from candor_shared.contract.sla import Term
+from candor_sla_monitor.agreements import repository as agreements
 from candor_sla_monitor.deadlines import plan, repository
 from candor_sla_monitor.deadlines.models import IncidentDeadline, TrackedIncident
 from candor_sla_monitor.ledger.calendar import BusinessCalendar
@@ -209,8 +210,10 @@ def _stop(row: IncidentDeadline, at: datetime) -> None:
 async def evaluate(
     *, session: AsyncSession, incident_id: str, at: datetime, policy: DeadlinePolicy
 ) -> datetime | None:
-    """Bring the incident's deadlines in line with its facts and its agreement's terms as
-    they stand; ``at`` is when this change happened (a term that stops applying stops then).
+    """Bring the incident's deadlines in line with its facts and its agreements' terms as
+    they stand (the service's own, and each group's: deadlines of their own, see
+    :func:`deadline_id_of`); ``at`` is when this change happened (a term that stops
+    applying, or an agreement removed, stops then).
 
     New rounds get rows; pending ones follow the terms in force (a change of impact moves
     their due times); decided ones keep the allowed time they were decided with. Returns
@@ -219,9 +222,6 @@ async def evaluate(
     incident = await repository.tracked(session, incident_id)
     if incident is None:
         return None  # a communication ahead of the incident: evaluated when it arrives
-    agreement = agreement_of(await repository.agreement_terms(session, incident.service_id))
-    terms = plan.terms_for(agreement, incident.impact)
-    calendar = plan.calendar_of(agreement)
     facts = plan.IncidentFacts(
         started_at=incident.started_at,
         opened_at=incident.opened_at,
@@ -232,16 +232,63 @@ async def evaluate(
     loaded = await repository.deadlines_of(session, incident_id, lock=True)
     rows = {row.id: row for row in loaded}
     created: list[IncidentDeadline] = []
+    stored = await repository.agreement_row(session, incident.service_id)
+    # The service's own agreement, then each group's: each has its own rounds, ids apart.
+    whose: list[tuple[GroupRef | None, dict[str, Any] | None]] = [
+        (None, None if stored is None else stored.terms)
+    ]
+    if stored is not None:
+        whose += [(e.group, e.terms) for e in agreements.groups_of(stored)]
+    for group, stored_terms in whose:
+        created += _in_line(
+            incident=incident,
+            facts=facts,
+            rows=rows,
+            agreement=agreement_of(stored_terms),
+            group=group,
+            at=at,
+            policy=policy,
+        )
+    session.add_all(created)
+    for leftover in rows.values():
+        if leftover.outcome == "pending":
+            _stop(leftover, at)
+    instants = [row.next_fire_at for row in [*loaded, *created] if row.next_fire_at]
+    return min(instants, default=None)
+
+
+def deadline_id_of(incident_id: str, group: GroupRef | None, term: str, number: int) -> str:
+    """``<incident>:<term>:<round>``, with the group's id after the incident's for a
+    group's agreement, so that every agreement's deadlines stay apart."""
+    if group is None:
+        return f"{incident_id}:{term}:{number}"
+    return f"{incident_id}:{group.id}:{term}:{number}"
+
+
+def _in_line(
+    *,
+    incident: TrackedIncident,
+    facts: plan.IncidentFacts,
+    rows: dict[str, IncidentDeadline],
+    agreement: AgreementTerms | None,
+    group: GroupRef | None,
+    at: datetime,
+    policy: DeadlinePolicy,
+) -> list[IncidentDeadline]:
+    """Bring the deadlines of one agreement in line (taking its rows out of ``rows``);
+    returns the rows created."""
+    terms = plan.terms_for(agreement, incident.impact)
+    calendar = plan.calendar_of(agreement)
+    created: list[IncidentDeadline] = []
     business_hours_only = terms is not None and terms.business_hours_only
     for found in plan.rounds_of(facts):
-        deadline_id = f"{incident_id}:{found.term}:{found.number}"
+        deadline_id = deadline_id_of(incident.incident_id, group, found.term, found.number)
         row = rows.pop(deadline_id, None)
         allowed = plan.allowed_for(terms, found.term)
         if row is None:
             if allowed is None:
                 continue
-            row = _new_row(incident, deadline_id, found)
-            session.add(row)
+            row = _new_row(incident, deadline_id, found, group)
             created.append(row)
         if row.outcome in plan.DECIDED:
             if row.started_at != found.started_at:
@@ -270,17 +317,17 @@ async def evaluate(
         row.met_at = found.met_at
         row.ended_at = found.ended_at
         settle(row)
-    for leftover in rows.values():
-        if leftover.outcome == "pending":
-            _stop(leftover, at)
-    instants = [row.next_fire_at for row in [*loaded, *created] if row.next_fire_at]
-    return min(instants, default=None)
+    return created
 
 
-def _new_row(incident: TrackedIncident, deadline_id: str, found: plan.Round) -> IncidentDeadline:
+def _new_row(
+    incident: TrackedIncident, deadline_id: str, found: plan.Round, group: GroupRef | None
+) -> IncidentDeadline:
     # Times are placeholders until _retime fills them, in the same step.
     return IncidentDeadline(
         id=deadline_id,
+        group_id=None if group is None else group.id,
+        group_name=None if group is None else group.name,
         incident_id=incident.incident_id,
         service_id=incident.service_id,
         service_slug=incident.service_slug,
@@ -336,6 +383,13 @@ async def incident_deadlines(
         deadlines=rows,
         communications=await repository.communication_times(session, incident_id),
     )
+
+
+def group_of(row: IncidentDeadline) -> GroupRef | None:
+    """Whose promise the deadline is: a group's agreement, or None for the service's own."""
+    if row.group_id is None:
+        return None
+    return GroupRef(id=row.group_id, name=row.group_name or row.group_id)
 
 
 def state_at(row: IncidentDeadline, now: datetime) -> str:

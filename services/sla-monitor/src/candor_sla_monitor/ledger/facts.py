@@ -11,7 +11,7 @@ from statistics import fmean
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from candor_shared.contract import AgreementTerms
+from candor_shared.contract import AgreementTerms, GroupRef
 from candor_shared.intervals import Interval, Window, total_downtime
 from candor_sla_monitor.agreements import repository as agreements
 from candor_sla_monitor.ledger import repository
@@ -73,6 +73,7 @@ class ServiceFacts:
     now: datetime
     windows: list[WindowFacts]
     agreement: AgreementFacts | None
+    group: GroupRef | None = None
 
 
 class UnknownService(LookupError):
@@ -200,11 +201,18 @@ def agreement_facts(
     )
 
 
-async def facts_of(*, session: AsyncSession, service_slug: str, now: datetime) -> ServiceFacts:
-    """The service's facts as of ``now``; raises :class:`UnknownService`."""
+async def facts_of(
+    *, session: AsyncSession, service_slug: str, now: datetime, group_id: str | None = None
+) -> ServiceFacts:
+    """The service's facts as of ``now``, the current period against its own agreement or,
+    with ``group_id``, against its agreement with that group; raises :class:`UnknownService`
+    and :class:`.agreements.repository.UnknownGroupAgreement`."""
     agreement = await agreements.by_slug(session, service_slug)
     if agreement is None and not await _in_ledger(session, service_slug):
         raise UnknownService(service_slug)
+    if agreement is None and group_id:
+        raise agreements.UnknownGroupAgreement(f"service {service_slug!r} is not in the catalog")
+    evaluated = None if agreement is None else agreements.one_of(agreement, group_id)
     longest_back = now - timedelta(days=max(FACT_WINDOWS_DAYS))
     outages = await repository.outages_overlapping(
         session, service_slug=service_slug, start=longest_back, end=now
@@ -217,29 +225,34 @@ async def facts_of(*, session: AsyncSession, service_slug: str, now: datetime) -
         for days in FACT_WINDOWS_DAYS
     ]
     current: AgreementFacts | None = None
-    if agreement is not None and agreement.terms is not None:
-        terms = AgreementTerms.model_validate(agreement.terms)
-        if terms.availability is not None:
-            period = current_period(
-                now,
-                window=terms.availability.window,
-                timezone=terms.timezone,
-                days=terms.availability.rolling_days,
-            )
-            current = agreement_facts(
-                terms=terms,
-                now=now,
-                outages=await repository.outages_overlapping(
-                    session, service_slug=service_slug, start=period.start, end=period.end
-                ),
-                alerts=await repository.alert_intervals_overlapping(
-                    session, service_slug=service_slug, start=period.start, end=period.end
-                ),
-                maintenance=await maintenance.spans_of(
-                    session=session, service_slug=service_slug, window=period
-                ),
-            )
-    return ServiceFacts(service_slug=service_slug, now=now, windows=windows, agreement=current)
+    terms = None if evaluated is None else evaluated.validated()
+    if terms is not None and terms.availability is not None:
+        period = current_period(
+            now,
+            window=terms.availability.window,
+            timezone=terms.timezone,
+            days=terms.availability.rolling_days,
+        )
+        current = agreement_facts(
+            terms=terms,
+            now=now,
+            outages=await repository.outages_overlapping(
+                session, service_slug=service_slug, start=period.start, end=period.end
+            ),
+            alerts=await repository.alert_intervals_overlapping(
+                session, service_slug=service_slug, start=period.start, end=period.end
+            ),
+            maintenance=await maintenance.spans_of(
+                session=session, service_slug=service_slug, window=period
+            ),
+        )
+    return ServiceFacts(
+        service_slug=service_slug,
+        now=now,
+        windows=windows,
+        agreement=current,
+        group=None if evaluated is None else evaluated.group,
+    )
 
 
 async def _in_ledger(session: AsyncSession, service_slug: str) -> bool:

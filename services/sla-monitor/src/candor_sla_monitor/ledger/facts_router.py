@@ -7,10 +7,11 @@ run time, and the session dependency is local to :func:`create_router`.
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from candor_shared.clock import Clock, utcnow
+from candor_sla_monitor.agreements import repository as agreements
 from candor_sla_monitor.ledger import facts
 from candor_sla_monitor.ledger.facts_schemas import FactsOut
 
@@ -31,18 +32,36 @@ def create_router(
         description="Uptime measured by monitoring alerts; number, total and longest of the "
         "declared outages; mean time to acknowledge and to restore; and, when the service "
         "has an agreement with an availability objective, its current period so far "
-        "against the adequate and desired levels.",
-        responses={404: {"description": "Neither the catalog nor the ledger knows the service."}},
+        "against the adequate and desired levels. With `group`, that period is against the "
+        "service's agreement with that group of users (the facts themselves are the "
+        "service's).",
+        responses={
+            404: {
+                "description": "Neither the catalog nor the ledger knows the service, or it "
+                "has no agreement with the group."
+            }
+        },
     )
     async def get_facts(
         service_slug: Annotated[str, Path(min_length=1, max_length=63)],
         read_session: Annotated[AsyncSession, Depends(session)],
+        group: Annotated[
+            str | None,
+            Query(
+                min_length=1,
+                max_length=64,
+                description="A group's id: the current period against the service's agreement "
+                "with it.",
+            ),
+        ] = None,
     ) -> FactsOut:
         """The service's facts as of now."""
         try:
             found = await facts.facts_of(
-                session=read_session, service_slug=service_slug, now=clock()
+                session=read_session, service_slug=service_slug, now=clock(), group_id=group
             )
+        except agreements.UnknownGroupAgreement as error:
+            raise HTTPException(status_code=404, detail=str(error)) from None
         except facts.UnknownService:
             raise HTTPException(
                 status_code=404,

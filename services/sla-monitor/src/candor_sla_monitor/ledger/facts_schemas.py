@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
+from candor_shared.contract import GroupRef
 from candor_sla_monitor.ledger.facts import AgreementFacts, ServiceFacts, WindowFacts
 
 _EXAMPLE_WINDOW: JsonDict = {
@@ -208,6 +209,10 @@ class FactsOut(BaseModel):
     """A service's facts over 7, 30, 90 and 365 days, and its agreement's current period."""
 
     service: str = Field(description="The service's slug.", examples=["email"])
+    group: GroupRef | None = Field(
+        default=None,
+        description="The group of users whose agreement `agreement` is; null: the service's own.",
+    )
     generated_at: datetime
     windows: list[WindowFactsOut] = Field(description="7, 30, 90 and 365 days, in that order.")
     agreement: AgreementFactsOut | None = Field(
@@ -219,6 +224,7 @@ class FactsOut(BaseModel):
         """The whole answer."""
         return cls(
             service=facts.service_slug,
+            group=facts.group,
             generated_at=facts.now,
             windows=[WindowFactsOut.of(window) for window in facts.windows],
             agreement=None if facts.agreement is None else AgreementFactsOut.of(facts.agreement),

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from candor_shared.clock import Clock
 from candor_shared.contract import CloudEvent, EventData, SlaReportRequested
 from candor_shared.kafka import Handler
+from candor_sla_monitor.agreements.repository import UnknownGroupAgreement
 from candor_sla_monitor.reports import service
 from candor_sla_monitor.reports.builder import PeriodNotBegun
 from candor_sla_monitor.reports.periods import BadPeriod
@@ -23,12 +24,12 @@ Report = TypeVar("Report")
 async def made_or_dropped(
     making: Awaitable[Report], *, dropped_event: str, slug: str, period: str
 ) -> Report | None:
-    """The report ``making`` makes, or None when its month has not begun or no calendar
-    holds it: such a request is logged as ``dropped_event`` and dropped, since no retry
-    could answer it."""
+    """The report ``making`` makes, or None when its month has not begun, no calendar
+    holds it, or the service has no agreement with the group asked for: such a request is
+    logged as ``dropped_event`` and dropped, since no retry could answer it."""
     try:
         return await making
-    except (PeriodNotBegun, BadPeriod) as exc:
+    except (PeriodNotBegun, BadPeriod, UnknownGroupAgreement) as exc:
         log.warning(dropped_event, service=slug, period=period, reason=str(exc))
         return None
 
@@ -47,7 +48,11 @@ def handlers(*, clock: Clock) -> dict[str, Handler]:
             raise TypeError(f"{event.type} carries {type(data).__name__}, not SlaReportRequested")
         report = await made_or_dropped(
             service.report_of(
-                session=session, service=data.service, period=data.period, now=clock()
+                session=session,
+                service=data.service,
+                period=data.period,
+                now=clock(),
+                group=data.group,
             ),
             dropped_event="reports.request_dropped",
             slug=data.service.slug,
@@ -62,6 +67,7 @@ def handlers(*, clock: Clock) -> dict[str, Handler]:
             period=data.period,
             final=report.final,
             requested_by=data.requested_by,
+            group=None if data.group is None else data.group.id,
         )
 
     return {SlaReportRequested.event_type: on_report_requested}

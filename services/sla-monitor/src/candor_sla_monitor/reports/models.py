@@ -12,7 +12,8 @@ from candor_sla_monitor.models import Base
 
 
 class MonthlyReport(Base):
-    """The final report of ``service_id`` for ``period`` (``YYYY-MM``), owed or published.
+    """The final report of ``service_id`` for ``period`` (``YYYY-MM``), owed or published,
+    against the service's own agreement (``group_id`` "") or a group's.
 
     A row is written for a service's current month the first time the schedule sees the
     service, and for the next month when a final report is published: months before
@@ -26,6 +27,7 @@ class MonthlyReport(Base):
     __table_args__ = (Index("ix_monthly_reports_published_at_due_at", "published_at", "due_at"),)
 
     service_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
     period: Mapped[str] = mapped_column(String(7), primary_key=True)
     service_slug: Mapped[str] = mapped_column(String(63))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -35,19 +35,28 @@ async def agreement_of(session: AsyncSession, service_id: str) -> Agreement | No
 
 
 async def owe(
-    session: AsyncSession, *, service_id: str, service_slug: str, period: str, due_at: datetime
+    session: AsyncSession,
+    *,
+    service_id: str,
+    service_slug: str,
+    period: str,
+    due_at: datetime,
+    group_id: str = "",
 ) -> bool:
-    """Record that the final report of ``period`` is owed; False if it was recorded before."""
+    """Record that the final report of ``period`` (against the service's own agreement, or
+    with ``group_id`` its agreement with that group) is owed; False if it was recorded
+    before."""
     statement = (
         _insert(session)
         .values(
             service_id=service_id,
+            group_id=group_id,
             service_slug=service_slug,
             period=period,
             due_at=due_at,
             published_at=None,
         )
-        .on_conflict_do_nothing(index_elements=["service_id", "period"])
+        .on_conflict_do_nothing(index_elements=["service_id", "group_id", "period"])
         .returning(MonthlyReport.service_id)
     )
     return (await session.execute(statement)).first() is not None
@@ -63,13 +72,15 @@ async def due(session: AsyncSession, *, now: datetime, limit: int = 100) -> list
             MonthlyReport.due_at <= now,
             Agreement.deleted.is_(False),
         )
-        .order_by(MonthlyReport.due_at, MonthlyReport.service_id)
+        .order_by(MonthlyReport.due_at, MonthlyReport.service_id, MonthlyReport.group_id)
         .limit(limit)
     )
     return list(rows)
 
 
-async def claim(session: AsyncSession, *, service_id: str, period: str, now: datetime) -> bool:
+async def claim(
+    session: AsyncSession, *, service_id: str, period: str, now: datetime, group_id: str = ""
+) -> bool:
     """Mark the final report of ``period`` published, unless someone did; True if this did.
 
     On PostgreSQL a concurrent claimer waits for this transaction and then finds the row
@@ -79,6 +90,7 @@ async def claim(session: AsyncSession, *, service_id: str, period: str, now: dat
         update(MonthlyReport)
         .where(
             MonthlyReport.service_id == service_id,
+            MonthlyReport.group_id == group_id,
             MonthlyReport.period == period,
             MonthlyReport.published_at.is_(None),
         )

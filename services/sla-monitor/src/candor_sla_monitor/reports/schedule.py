@@ -1,4 +1,5 @@
-"""The monthly schedule: each service's final report, once, after its month closes.
+"""The monthly schedule: each service's final report, once, after its month closes; one
+per agreement (the service's own, and each group's, in that agreement's timezone).
 
 A database table, not a sleeping task, is the source of truth (see :mod:`.models`): the
 task only looks, every ``poll_seconds``, for reports owed by now, and a restart or a second
@@ -17,8 +18,8 @@ from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from candor_shared.clock import Clock
-from candor_shared.contract import ServiceRef
 from candor_shared.db import transaction
+from candor_sla_monitor.agreements import repository as agreements
 from candor_sla_monitor.reports import repository, service
 from candor_sla_monitor.reports.models import MonthlyReport
 from candor_sla_monitor.reports.periods import month_window, next_period, period_of
@@ -71,15 +72,17 @@ class MonthlyReports:
         now = self._clock()
         async with transaction(self._sessions) as session:
             for agreement in await repository.live_agreements(session):
-                timezone = _timezone(agreement.terms)
-                period = period_of(now, timezone)
-                await repository.owe(
-                    session,
-                    service_id=agreement.service_id,
-                    service_slug=agreement.service_slug,
-                    period=period,
-                    due_at=self._due_at(period, timezone),
-                )
+                for evaluated in agreements.evaluated(agreement):
+                    timezone = _timezone(evaluated.terms)
+                    period = period_of(now, timezone)
+                    await repository.owe(
+                        session,
+                        service_id=agreement.service_id,
+                        group_id=evaluated.group_id,
+                        service_slug=agreement.service_slug,
+                        period=period,
+                        due_at=self._due_at(period, timezone),
+                    )
         async with self._sessions() as session:
             owed = await repository.due(session, now=now)
         published = 0
@@ -91,6 +94,7 @@ class MonthlyReports:
                 log.error(
                     "reports.final_failed",
                     service=row.service_slug,
+                    group=row.group_id or None,
                     period=row.period,
                     error=repr(exc),
                 )
@@ -104,27 +108,43 @@ class MonthlyReports:
             agreement = await repository.agreement_of(session, row.service_id)
             if agreement is None:
                 return 0
-            timezone = _timezone(agreement.terms)
+            try:
+                evaluated = agreements.one_of(agreement, row.group_id)
+            except agreements.UnknownGroupAgreement:
+                # The group agreement was removed: no more reports against it.
+                await repository.claim(
+                    session,
+                    service_id=row.service_id,
+                    group_id=row.group_id,
+                    period=row.period,
+                    now=now,
+                )
+                return 0
+            timezone = _timezone(evaluated.terms)
             if now < self._due_at(row.period, timezone):
                 # The agreement moved to a timezone where the month is not over yet.
                 return 0
             if not await repository.claim(
-                session, service_id=row.service_id, period=row.period, now=now
+                session,
+                service_id=row.service_id,
+                group_id=row.group_id,
+                period=row.period,
+                now=now,
             ):
                 return 0
             report = await service.report_of(
                 session=session,
-                service=ServiceRef(
-                    id=agreement.service_id, slug=agreement.service_slug, name=agreement.name
-                ),
+                service=evaluated.service,
                 period=row.period,
                 now=now,
+                group=evaluated.group,
             )
             service.publish_report(session, report, requested_by=None)
             following = next_period(row.period)
             await repository.owe(
                 session,
                 service_id=agreement.service_id,
+                group_id=row.group_id,
                 service_slug=agreement.service_slug,
                 period=following,
                 due_at=self._due_at(following, timezone),
@@ -133,6 +153,7 @@ class MonthlyReports:
         log.info(
             "reports.final_published",
             service=agreement.service_slug,
+            group=row.group_id or None,
             period=row.period,
             availability_percent=report.availability_percent,
         )

@@ -8,12 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from candor_shared.contract import (
     AgreementTerms,
+    GroupRef,
     ServiceRef,
     ServiceReport,
     SlaReportPublished,
     new_event,
 )
 from candor_shared.kafka import add_event
+from candor_sla_monitor.agreements import repository as agreements
+from candor_sla_monitor.agreements.repository import UnknownGroupAgreement
 from candor_sla_monitor.deadlines import repository as deadline_records
 from candor_sla_monitor.deadlines.compliance import breached_terms, deadlines_in, term_compliance
 from candor_sla_monitor.ledger import repository as ledger
@@ -27,23 +30,38 @@ from candor_sla_monitor.reports.periods import month_window
 SOURCE = "/candor/sla-monitor"
 
 
-async def terms_of(session: AsyncSession, service_id: str) -> AgreementTerms | None:
-    """The service's agreement terms, if sla-monitor knows the service and it has some."""
+async def terms_of(
+    session: AsyncSession, service_id: str, group_id: str | None = None
+) -> AgreementTerms | None:
+    """The service's agreement terms (or, with ``group_id``, its agreement with that
+    group's), if sla-monitor knows the service and it has some. Raises
+    :class:`.agreements.repository.UnknownGroupAgreement` for a group without one."""
     agreement = await repository.agreement_of(session, service_id)
-    if agreement is None or agreement.terms is None:
+    if agreement is None:
+        if group_id:
+            raise UnknownGroupAgreement(f"service {service_id!r} is not known here")
         return None
-    return AgreementTerms.model_validate(agreement.terms)
+    return agreements.one_of(agreement, group_id).validated()
 
 
 async def report_of(
-    *, session: AsyncSession, service: ServiceRef, period: str, now: datetime
+    *,
+    session: AsyncSession,
+    service: ServiceRef,
+    period: str,
+    now: datetime,
+    group: GroupRef | None = None,
 ) -> ServiceReport:
-    """The report of ``service`` for ``period`` as of ``now``, against its current terms.
+    """The report of ``service`` for ``period`` as of ``now``, against its current terms,
+    or with ``group`` against its agreement with that group of users (its own terms and its
+    own deadlines; the outages and maintenance are the service's).
 
     A service without an agreement (or not yet heard of from the catalog) is reported in UTC
-    without levels. Raises :class:`.builder.PeriodNotBegun` and :class:`.periods.BadPeriod`.
+    without levels. Raises :class:`.builder.PeriodNotBegun`, :class:`.periods.BadPeriod` and
+    :class:`.agreements.repository.UnknownGroupAgreement`.
     """
-    terms = await terms_of(session, service.id)
+    group_id = None if group is None else group.id
+    terms = await terms_of(session, service.id, group_id)
     window = month_window(period, terms.timezone if terms else "UTC")
     outages = await ledger.outages_overlapping(
         session, service_slug=service.slug, start=window.start, end=window.end
@@ -54,7 +72,7 @@ async def report_of(
     spans = await maintenance.spans_of(session=session, service_slug=service.slug, window=window)
     # Deadlines count in the month their clock started; one past due but not yet fired by
     # the scheduler is already a breach.
-    records = await deadlines_in(session, service.slug, window, as_of=now)
+    records = await deadlines_in(session, service.slug, window, as_of=now, group_id=group_id)
     report = build_report(
         service=service,
         period=period,
@@ -73,7 +91,7 @@ async def report_of(
     perceived = await perception.perceived_total(
         session, [incident.id for incident in report.incidents]
     )
-    return report.model_copy(update={"perceived_downtime": perceived})
+    return report.model_copy(update={"perceived_downtime": perceived, "group": group})
 
 
 async def _first_communications(
