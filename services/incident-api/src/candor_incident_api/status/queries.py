@@ -19,7 +19,7 @@ from candor_incident_api.catalog.models import Service
 from candor_incident_api.incidents import impacts
 from candor_incident_api.incidents.models import Alert, Incident, TimelineEntry
 from candor_incident_api.maintenance.models import MaintenanceService, MaintenanceWindow
-from candor_incident_api.status import uptime
+from candor_incident_api.status import reports, uptime
 from candor_incident_api.status.schemas import (
     AffectedService,
     CurrentIncident,
@@ -47,8 +47,11 @@ def _worse(first: str, second: str) -> str:
     return first if impacts.LEVELS.index(first) >= impacts.LEVELS.index(second) else second
 
 
-async def status_summary(session: AsyncSession, *, now: datetime) -> StatusSummary:
-    """What the status page shows at ``now``: services, open and past incidents, maintenance."""
+async def status_summary(
+    session: AsyncSession, *, now: datetime, public_url: str = ""
+) -> StatusSummary:
+    """What the status page shows at ``now``: services, open and past incidents, maintenance;
+    links (to published reports) start with ``public_url``."""
     services = list((await session.scalars(select(Service).order_by(Service.name))).all())
     open_incidents = list(
         (
@@ -77,7 +80,7 @@ async def status_summary(session: AsyncSession, *, now: datetime) -> StatusSumma
     last_told = await _last_public_update(session, [i.id for i in open_incidents])
     windows = await _windows(session, statuses=("scheduled", "in_progress"))
     down = await alert_intervals(session, since=uptime.day_start(uptime.first_day(now)), now=now)
-    reports = await _report_urls(session, [i.id for i in past])
+    report_urls = await _report_urls(session, [i.id for i in past], public_url.rstrip("/"))
 
     worst: dict[uuid.UUID, str] = {}
     for incident in open_incidents:
@@ -177,7 +180,7 @@ async def status_summary(session: AsyncSession, *, now: datetime) -> StatusSumma
                     ServiceRef(slug=item.service.slug, name=item.service.name)
                     for item in affected.get(incident.id, [])
                 ],
-                report_url=reports.get(incident.id),
+                report_url=report_urls.get(incident.id),
             )
             for incident in past
         ],
@@ -269,16 +272,11 @@ def _time(value: object) -> datetime | None:
 
 
 async def _report_urls(
-    session: AsyncSession, incident_ids: Sequence[uuid.UUID]
+    session: AsyncSession, incident_ids: Sequence[uuid.UUID], public_url: str
 ) -> dict[uuid.UUID, str]:
-    """Where users can read each past incident's post-incident report.
-
-    The hook for post-incident reports: they are not published on the web yet (the notifier
-    will send them by email), so there is nothing to link to. When incident-api serves them,
-    answer each incident's report URL here: the page and ``summary.json`` already show it.
-    """
-    del session, incident_ids
-    return {}
+    """Where users can read each past incident's post-incident report: only published ones."""
+    published = await reports.published_among(session, incident_ids)
+    return {incident_id: public_url + reports.report_path(incident_id) for incident_id in published}
 
 
 async def _last_public_update(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, Response
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from candor_incident_api.dependencies import SessionDep, StateDep
-from candor_incident_api.status import feeds, queries
+from candor_incident_api.status import feeds, queries, reports
 from candor_incident_api.status.schemas import StatusSummary, UptimeDay
 from candor_shared.clock import utcnow
 
@@ -136,10 +139,11 @@ def _cached(response: Response) -> Response:
 )
 async def status_page(session: SessionDep, state: StateDep) -> Response:
     """Render the page from the same facts as ``summary.json``."""
-    summary = await queries.status_summary(session, now=utcnow())
+    public_url = state.settings.public_url.rstrip("/")
+    summary = await queries.status_summary(session, now=utcnow(), public_url=public_url)
     html = _TEMPLATES.get_template("status.html").render(
         summary=summary,
-        public_url=state.settings.public_url.rstrip("/"),
+        public_url=public_url,
         condition_labels=_CONDITION_LABELS,
         overall_labels=_OVERALL_LABELS,
         incident_status_labels=_INCIDENT_STATUS_LABELS,
@@ -159,10 +163,10 @@ async def status_page(session: SessionDep, state: StateDep) -> Response:
     "internal. Cached for 30 seconds.",
     responses={200: {"description": "The current status."}},
 )
-async def status_summary(session: SessionDep, response: Response) -> StatusSummary:
+async def status_summary(session: SessionDep, state: StateDep, response: Response) -> StatusSummary:
     """The facts of the status page."""
     _cached(response)
-    return await queries.status_summary(session, now=utcnow())
+    return await queries.status_summary(session, now=utcnow(), public_url=state.settings.public_url)
 
 
 @router.get(
@@ -195,3 +199,34 @@ async def maintenance_calendar(session: SessionDep, state: StateDep) -> Response
     windows = await queries.calendar_windows(session, now=utcnow())
     body = feeds.maintenance_calendar(windows, public_url=state.settings.public_url)
     return _cached(CalendarResponse(body))
+
+
+@router.get(
+    "/incidents/{incident_id}/report",
+    summary="A published post-incident report, for the public",
+    description="Server-rendered HTML, no login: what users could not do, why it happened, "
+    "what was done, the follow-up actions and which are done, and what users were told "
+    "during the incident. Only published reports of incidents users were told of; nothing "
+    "internal. The status page links it from the past incident. Cached for 30 seconds.",
+    response_class=HTMLResponse,
+    responses={
+        200: {"description": "The report (HTML)."},
+        404: {
+            "description": "No published report for this incident (HTML).",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+    },
+)
+async def incident_report(
+    incident_id: Annotated[str, PathParam(max_length=64, description="The incident's id.")],
+    session: SessionDep,
+    state: StateDep,
+) -> Response:
+    """The page of one published report; a page saying there is none otherwise."""
+    public_url = state.settings.public_url.rstrip("/")
+    try:
+        report = await reports.public_report(session, uuid.UUID(incident_id))
+    except ValueError:
+        report = None
+    html = _TEMPLATES.get_template("report.html").render(report=report, public_url=public_url)
+    return _cached(HTMLResponse(html, status_code=200 if report is not None else 404))
