@@ -25,6 +25,7 @@ class ServiceReportRecord(Base):
     __table_args__ = (Index("ix_service_reports_service_slug_period", "service_slug", "period"),)
 
     service_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
     period: Mapped[str] = mapped_column(String(7), primary_key=True)
     service_slug: Mapped[str] = mapped_column(String(63))
     final: Mapped[bool] = mapped_column(Boolean)

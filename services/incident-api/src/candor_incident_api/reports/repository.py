@@ -28,7 +28,8 @@ async def keep_month_report(
     received_at: datetime,
     replace_when: ReplaceWhen,
 ) -> bool:
-    """Insert ``report`` into ``model``'s table (keyed by service id and month), or replace
+    """Insert ``report`` into ``model``'s table (keyed by service id and month, and group
+    where the table has one), or replace
     the stored one where ``replace_when`` holds; True if stored. One statement, so that two
     copies arriving at once cannot both win, on SQLite and PostgreSQL alike."""
     table = cast(Table, model.__table__)
@@ -44,10 +45,15 @@ async def keep_month_report(
         if session.get_bind().dialect.name == "postgresql"
         else sqlite.insert(table)
     )
-    statement = insert.values(service_id=report.service.id, period=report.period, **values)
+    key = {"service_id": report.service.id, "period": report.period}
+    if "group_id" in table.c:
+        # Reports against a group's agreement are kept apart from the service's own.
+        group = getattr(report, "group", None)
+        key["group_id"] = "" if group is None else group.id
+    statement = insert.values(**key, **values)
     new = statement.excluded
     statement = statement.on_conflict_do_update(
-        index_elements=[table.c.service_id, table.c.period],
+        index_elements=[table.c[name] for name in key],
         set_={name: new[name] for name in values},
         where=replace_when(new),
     ).returning(table.c.service_id)
@@ -80,9 +86,12 @@ async def keep(session: AsyncSession, *, report: ServiceReport, received_at: dat
     )
 
 
-async def get(session: AsyncSession, *, service_id: str, period: str) -> ServiceReportRecord | None:
-    """The stored report of the service for ``period``, if any."""
-    return await session.get(ServiceReportRecord, (service_id, period))
+async def get(
+    session: AsyncSession, *, service_id: str, period: str, group_id: str = ""
+) -> ServiceReportRecord | None:
+    """The stored report of the service for ``period`` (against its own agreement, or with
+    ``group_id`` against its agreement with that group), if any."""
+    return await session.get(ServiceReportRecord, (service_id, group_id, period))
 
 
 async def maintenance_titles(session: AsyncSession, ids: Iterable[str]) -> dict[str, str]:

@@ -7,10 +7,13 @@ with a chart to a client that asks for ``text/html``.
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from candor_incident_api.catalog.models import Service
 from candor_incident_api.catalog.schemas import problem_responses
 from candor_incident_api.dependencies import OperatorDep, SessionDep, StateDep, ViewerDep
 from candor_incident_api.reports import service
@@ -26,26 +29,57 @@ from candor_incident_api.reports.routing import (
     service_and_month,
 )
 from candor_incident_api.reports.schemas import ReportRequested
-from candor_shared.contract import ServiceReport
+from candor_shared.contract import GroupRef, ServiceReport
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
-def _report_url(slug: str, period: str) -> str:
-    return f"/v1/reports/{slug}?month={period}"
+def _report_url(slug: str, period: str, group: GroupRef | None = None) -> str:
+    url = f"/v1/reports/{slug}?month={period}"
+    return url if group is None else f"{url}&group={group.id}"
+
+
+Group = Annotated[
+    uuid.UUID | None,
+    Query(
+        description="A group of users' id: the report against the service's agreement with "
+        "that group (GET /v1/services/{slug}/agreements); absent: the service's own agreement.",
+        examples=["01a207cd-8501-733a-818b-9ecf802bbdf5"],
+    ),
+]
+
+
+async def _resolve(
+    session: AsyncSession, *, slug: str, month: str | None, group_id: uuid.UUID | None
+) -> tuple[Service, str, GroupRef | None]:
+    """The service, the month meant (in the timezone of the agreement reported on) and the
+    group; 404 for an unknown service or group, or a group without an agreement."""
+    if group_id is None:
+        found, period = await service_and_month(session, slug=slug, month=month)
+        return found, period, None
+    found, _ = await service_and_month(session, slug=slug, month=None)
+    group, terms = await service.group_agreement_of(session, service=found, group_id=group_id)
+    found, period = await service_and_month(session, slug=slug, month=month, terms=terms)
+    return found, period, group
 
 
 @router.post(
     "/{slug}",
     status_code=202,
+    response_model_exclude_none=True,
     summary="Ask for a service's report of a month",
     description="Asks sla-monitor to make the service's report of `month` (default: the "
     "current month) as of now: final once the month is over in the agreement's timezone, "
     "else the month so far. It is served at `report_url` (also in `Location`) a moment "
-    "later. Each month's final report is also made by itself after the month closes.",
+    "later. Each month's final report is also made by itself after the month closes. With "
+    "`group`, the report is against the service's agreement with that group of users (one "
+    "is made by itself each month too).",
     responses={
         **AUTH_RESPONSES,
-        **problem_responses(e404="No service has this slug."),
+        **problem_responses(
+            e404="No service has this slug, no group this id, or the service has no "
+            "agreement with the group."
+        ),
         **MONTH_RESPONSES,
     },
 )
@@ -55,18 +89,20 @@ async def request_report(
     operator: OperatorDep,
     response: Response,
     month: Month = None,
+    group: Group = None,
 ) -> ReportRequested:
     """Publish the request (`candor.sla.report_requested.v1`) with the commit."""
-    found, period = await service_and_month(session, slug=slug, month=month)
+    found, period, whose = await _resolve(session, slug=slug, month=month, group_id=group)
     service.request_report(
-        session=session, service=found, period=period, requested_by=operator.name
+        session=session, service=found, period=period, requested_by=operator.name, group=whose
     )
-    response.headers["Location"] = _report_url(slug, period)
+    response.headers["Location"] = _report_url(slug, period, whose)
     return ReportRequested(
         service=slug,
         period=period,
         requested_by=operator.name,
-        report_url=_report_url(slug, period),
+        report_url=_report_url(slug, period, whose),
+        group=whose,
     )
 
 
@@ -85,14 +121,16 @@ _HTML_RESPONSE = html_responses(
     "late, the error budget, each response term's compliance, the incidents and the "
     "maintenance of the month, and the availability of each local day. `final` tells "
     "whether the month is over. Ask with `Accept: text/html` for the page with its chart. "
+    "With `group`, the report against the service's agreement with that group of users. "
     "404 until a report was made: ask for one with POST.",
     response_model=ServiceReport,
     responses={
         **_HTML_RESPONSE,
         **AUTH_RESPONSES,
         **problem_responses(
-            e404="No service has this slug, or no report of this month was made yet "
-            "(`detail` says which, and how to ask for one)."
+            e404="No service has this slug, no group this id (or no agreement with it), "
+            "or no report of this month was made yet (`detail` says which, and how to ask "
+            "for one)."
         ),
         **MONTH_RESPONSES,
     },
@@ -104,13 +142,17 @@ async def get_report(
     state: StateDep,
     _: ViewerDep,
     month: Month = None,
+    group: Group = None,
 ) -> Any:
     """The stored report, as JSON or HTML."""
-    found, period = await service_and_month(session, slug=slug, month=month)
-    report = await service.stored_report(session=session, service=found, period=period)
+    found, period, whose = await _resolve(session, slug=slug, month=month, group_id=group)
+    report = await service.stored_report(session=session, service=found, period=period, group=whose)
     if report is None:
         raise not_made_yet(
-            what="report", slug=slug, period=period, report_url=_report_url(slug, period)
+            what="report" if whose is None else f"report against {whose.name!r}'s agreement",
+            slug=slug,
+            period=period,
+            report_url=_report_url(slug, period, whose),
         )
     return negotiated(
         report,

@@ -52,13 +52,14 @@ def html_responses(description: str) -> dict[int | str, dict[str, Any]]:
 
 
 async def service_and_month(
-    session: AsyncSession, *, slug: str, month: str | None
+    session: AsyncSession, *, slug: str, month: str | None, terms: dict[str, Any] | None = None
 ) -> tuple[Service, str]:
-    """The service named by ``slug`` (404 if none) and the month meant (422 if not valid)."""
+    """The service named by ``slug`` (404 if none) and the month meant (422 if not valid),
+    in the timezone of ``terms`` (a group's agreement) when given."""
     found = await catalog.get_by_slug(session, slug)
     if found is None:
         raise not_found("service", slug)
-    return found, month_of(month=month, service=found, now=utcnow())
+    return found, month_of(month=month, service=found, now=utcnow(), terms=terms)
 
 
 def not_made_yet(*, what: str, slug: str, period: str, report_url: str) -> ApiError:

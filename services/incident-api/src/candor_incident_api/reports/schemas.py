@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from candor_shared.contract import GroupRef
+
 
 class ReportRequested(BaseModel):
     """A report was asked of sla-monitor; it appears at ``report_url`` once made."""
@@ -25,3 +27,8 @@ class ReportRequested(BaseModel):
     period: str = Field(description="The month, YYYY-MM, in the agreement's timezone.")
     requested_by: str
     report_url: str = Field(description="Where the report will be served (JSON or HTML).")
+    group: GroupRef | None = Field(
+        default=None,
+        description="The group of users whose agreement the report is against; null: the "
+        "service's own.",
+    )
