@@ -7,8 +7,13 @@ delivery (one row per recipient and period, due at the period's end, or at the e
 quiet hours if the period ends inside them) or, when that exists already, is dropped; the
 notice is recorded as one of the digest's entries. The sender renders the digest from its
 entries when it is due. The ledger stays one row per (notice, recipient, channel): the digest
-is a notice of its own, and the notices it gathers have no email row of their own. Chat and
-webhook channels are not gathered: they get each notice as it comes.
+is a notice of its own, and the notices it gathers have no row of their own on the gathered
+channels.
+
+Chat channels read by people (Slack, Teams, Apprise) are gathered alike: the digest goes
+there as one message, the email's subject and plain text. Generic webhooks are not: they feed
+machines, which get each notice as it comes with its facts (a list of notices has no place
+in the per-incident payload receivers verify and parse).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from candor_notifier.incidents.models import Notice
 from candor_shared.contract import IncidentSnapshot
 
 KIND = "digest"
+GATHERED_CHANNELS = frozenset({"email", "slack", "teams", "apprise"})
+"""Channels whose minor notices a digest gathers; webhooks get each notice."""
 HOLDING = "holding"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAMESPACE = uuid.UUID("0b7f2f4e-3c55-4f8e-9a52-6f0e0e4bd1c1")
@@ -51,7 +58,7 @@ async def gather(
     now: datetime,
     due: datetime | None = None,
 ) -> None:
-    """Fold the notice's email deliveries to ``subscribers`` with a digest period into their
+    """Fold the notice's deliveries to ``subscribers`` with a digest period into their
     digests (see the module): the digest of the period the notice is ``due`` in (default
     ``now``). Notices of worse incidents and digests themselves go on."""
     if notice.kind == KIND or notice.incident.get("impact") not in QUIETED_IMPACTS:
@@ -86,10 +93,11 @@ async def gather(
                 ),
             )
             await session.flush()
-        moved = await repository.take_email_delivery(
+        moved = await repository.take_deliveries(
             session,
             event_id=notice.event_id,
             recipient_id=subscriber.id,
+            channels=GATHERED_CHANNELS,
             digest_event_id=digest_id,
             due=due,
             now=now,

@@ -14,8 +14,6 @@ from candor_notifier.audience.models import DigestEntry
 from candor_notifier.deliveries.models import Delivery
 from candor_notifier.incidents.models import Notice
 
-EMAIL = "email"
-
 
 async def hold_until(
     session: AsyncSession,
@@ -51,39 +49,43 @@ def add(session: AsyncSession, row: Notice) -> None:
     session.add(row)
 
 
-async def take_email_delivery(
+async def take_deliveries(
     session: AsyncSession,
     *,
     event_id: str,
     recipient_id: str,
+    channels: Collection[str],
     digest_event_id: str,
     due: datetime,
     now: datetime,
 ) -> bool:
-    """Move the recipient's untried email delivery of the notice into the digest: it becomes
-    the digest's delivery, due at ``due``, or is deleted when the digest has one. Returns
-    whether there was such a delivery."""
-    row = await session.scalar(
-        select(Delivery).where(
-            Delivery.event_id == event_id,
-            Delivery.recipient_id == recipient_id,
-            Delivery.channel == EMAIL,
-            Delivery.state == "pending",
-            Delivery.attempts == 0,
+    """Move the recipient's untried deliveries of the notice on ``channels`` into the digest:
+    each becomes the digest's delivery on its channel, due at ``due``, or is deleted when the
+    digest has one there. Returns whether there was any such delivery."""
+    rows = list(
+        await session.scalars(
+            select(Delivery).where(
+                Delivery.event_id == event_id,
+                Delivery.recipient_id == recipient_id,
+                Delivery.channel.in_(channels),
+                Delivery.state == "pending",
+                Delivery.attempts == 0,
+            )
         )
     )
-    if row is None:
+    if not rows:
         return False
-    exists = await session.scalar(
-        select(Delivery.id).where(
-            Delivery.event_id == digest_event_id,
-            Delivery.recipient_id == recipient_id,
-            Delivery.channel == EMAIL,
+    present = set(
+        await session.scalars(
+            select(Delivery.channel).where(
+                Delivery.event_id == digest_event_id, Delivery.recipient_id == recipient_id
+            )
         )
     )
-    if exists is not None:
-        await session.delete(row)
-    else:
+    for row in rows:
+        if row.channel in present:
+            await session.delete(row)
+            continue
         row.event_id = digest_event_id
         row.kind = "digest"
         row.in_reply_to = None

@@ -25,7 +25,8 @@ class ChannelNotice:
     plain-text body, and the facts a machine reading a webhook needs."""
 
     delivery_id: uuid.UUID
-    kind: NoticeKind
+    kind: str
+    """A :data:`~candor_notifier.mail.compose.NoticeKind`, or ``digest`` (chat channels only)."""
     incident: IncidentSnapshot
     language: str
     subject: str

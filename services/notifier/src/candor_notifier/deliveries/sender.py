@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -26,7 +26,7 @@ from prometheus_client import Counter, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from candor_notifier.audience import digest
-from candor_notifier.channels.notice import ChannelTarget, notice_for
+from candor_notifier.channels.notice import ChannelNotice, ChannelTarget, notice_for
 from candor_notifier.channels.post import ChannelError
 from candor_notifier.channels.poster import ChannelPoster
 from candor_notifier.deliveries import fallback, quarantine, service, summaries
@@ -280,6 +280,9 @@ class DeliverySender:
                     )
                 return
             if outbound.channel != service.EMAIL:
+                if outbound.kind == digest.KIND:
+                    await self._post_digest(outbound, recipient)
+                    return
                 if incident is None:
                     await self._failed(outbound, "maintenance notices go by email only", True)
                     return
@@ -432,12 +435,9 @@ class DeliverySender:
         self, outbound: Outbound, recipient: Recipient, incident: IncidentSnapshot
     ) -> None:
         """Post to a chat, webhook or Apprise channel and record what came of it."""
-        target = outbound.target
-        if target is None:
-            await self._failed(outbound, "the recipient no longer has this channel", True)
-            return
-        try:
-            notice = notice_for(
+        await self._post_built(
+            outbound,
+            lambda: notice_for(
                 delivery_id=outbound.delivery_id,
                 kind=outbound.kind,
                 incident=incident,
@@ -448,7 +448,53 @@ class DeliverySender:
                 since=outbound.since,
                 folded=outbound.folded,
                 folded_since=outbound.folded_since,
+            ),
+        )
+
+    async def _post_digest(self, outbound: Outbound, recipient: Recipient) -> None:
+        """A digest on a chat channel: one message with the digest email's subject and plain
+        text (:mod:`..audience.digest`)."""
+        async with transaction(self._sessions) as session:
+            notices = await digest.gathered(
+                session, delivery_id=outbound.delivery_id, recipient_id=outbound.recipient_id
             )
+        if not notices:
+            await self._failed(outbound, "the digest gathers no notice any more", True)
+            return
+
+        def build() -> ChannelNotice:
+            message = compose_digest(
+                notices=notices,
+                recipient=recipient,
+                sender=self._settings.smtp_from,
+                message_id=outbound.message_id,
+                public_url=self._settings.public_url,
+                since=outbound.since or min(at for _, at, _ in notices),
+                now=self._clock(),
+            )
+            text = message.get_body(preferencelist=("plain",))
+            assert text is not None
+            return ChannelNotice(
+                delivery_id=outbound.delivery_id,
+                kind=digest.KIND,
+                incident=notices[-1][2],
+                language=str(message["Content-Language"] or "en"),
+                subject=str(message["Subject"]),
+                text=str(text.get_content()),
+                public_url=self._settings.public_url,
+                occurred_at=outbound.noticed_at or self._clock(),
+            )
+
+        await self._post_built(outbound, build)
+
+    async def _post_built(self, outbound: Outbound, build: Callable[[], ChannelNotice]) -> None:
+        """Post the notice ``build`` words to the delivery's channel and record the outcome."""
+        target = outbound.target
+        if target is None:
+            await self._failed(outbound, "the recipient no longer has this channel", True)
+            return
+        try:
+            notice = build()
             await self._channels.deliver(target, notice, now=self._clock())
         except ChannelError as exc:
             await self._failed(
