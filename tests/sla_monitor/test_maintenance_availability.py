@@ -1,4 +1,5 @@
-"""Availability with maintenance: excluded when announced in time, downtime when late.
+"""Availability with maintenance: excluded when announced in time (within its announced
+times only), downtime when late.
 
 The reference is a minute-by-minute count: a minute of excluded maintenance leaves the
 period; any other minute counts the heaviest weight covering it (a late window weighs 1).
@@ -87,7 +88,11 @@ def brute_force(
     """(counted downtime, excluded time), minute by minute."""
     notice = agreement.maintenance_notice
     live = [span for span in spans if not span.cancelled]
-    in_time = [s.span for s in live if notice is None or s.announced_at <= s.begins - notice]
+    in_time = [
+        s.excusable
+        for s in live
+        if (notice is None or s.announced_at <= s.begins - notice) and s.excusable is not None
+    ]
     late = [s.span for s in live if notice is not None and s.announced_at > s.begins - notice]
     counted = excluded = timedelta(0)
     moment = window.start
@@ -164,7 +169,12 @@ def test_maintenance_is_excluded_only_when_announced_in_time(
         assert result.counted_downtime == inside
         assert result.late_windows == (count,)
     else:
-        assert result.excluded == inside
+        # Excluded within its announced times; an overrun counts as other time (no outage
+        # here: nothing).
+        excusable = span.excusable
+        expected = timedelta(0) if excusable is None else _measure(_inside(excusable, window))
+        assert result.excluded == count.excluded == expected
+        assert count.unannounced == inside - expected
         assert result.counted_downtime == timedelta(0)
         assert result.percent == 100.0
 
@@ -214,6 +224,10 @@ def test_without_a_notice_every_announced_window_is_excluded(
     assert result.late_windows == ()
     assert result.counted_downtime == timedelta(0)
     assert result.percent == 100.0
+
+
+def _measure(parts: list[Window]) -> timedelta:
+    return sum((part.length for part in parts), timedelta(0))
 
 
 def _inside(span: Interval, window: Window) -> list[Window]:

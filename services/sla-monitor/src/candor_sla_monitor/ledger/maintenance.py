@@ -2,9 +2,13 @@
 
 Maintenance announced at least the agreed notice ahead is excluded: its time leaves both the
 downtime and the period, so ``availability = 1 - counted downtime / (period - excluded)``.
-Maintenance announced later is not excluded: its whole span counts as downtime (weight 1) and
-it is flagged late. Without a notice in the agreement, all announced maintenance is excluded.
-A cancelled window excludes nothing and counts nothing.
+Only what was announced is excluded: the part of the real span inside the announced times.
+A window that overran its announced end (``completed_at`` later than ``ends_at``) or began
+before its announced start is not excused for that extra time, which counts like any other
+time: as downtime where outages (declared) or alerts (measured) say the service was down.
+Maintenance announced later than the notice is not excluded at all: its whole real span
+counts as downtime (weight 1) and it is flagged late. Without a notice in the agreement, all
+announced maintenance is excluded. A cancelled window excludes nothing and counts nothing.
 
 Note that excluding time never counts against a service the way late maintenance does, but
 it does shorten the period: downtime elsewhere then weighs a little more, as agreements that
@@ -45,6 +49,20 @@ class MaintenanceSpan:
         return Interval(self.started_at or self.starts_at, self.completed_at or self.ends_at)
 
     @property
+    def announced(self) -> Interval:
+        """What users were told: from the planned start to the planned end."""
+        return Interval(self.starts_at, self.ends_at)
+
+    @property
+    def excusable(self) -> Interval | None:
+        """The part of the real span inside the announced times (None: they do not meet);
+        only this part can be excluded, and only when announced in time."""
+        span = self.span
+        assert span.end is not None
+        start, end = max(span.start, self.starts_at), min(span.end, self.ends_at)
+        return Interval(start, end) if start < end else None
+
+    @property
     def begins(self) -> datetime:
         """The moment the notice is measured to: the planned start, or the real one if
         it came earlier."""
@@ -61,13 +79,21 @@ class MaintenanceSpan:
 
 @dataclass(frozen=True, slots=True)
 class MaintenanceCount:
-    """How one maintenance window counted in a window of time: ``inside`` is its time in
-    that window, excluded if it was announced in time, downtime if ``late``."""
+    """How one maintenance window counted in a window of time: ``inside`` is its real time
+    in that window, all of it downtime if ``late``; ``excluded`` is the part left out of
+    the period (announced in time, and within the announced times)."""
 
     maintenance_id: str
     span: Interval
     late: bool
     inside: timedelta
+    excluded: timedelta = timedelta(0)
+
+    @property
+    def unannounced(self) -> timedelta:
+        """Real time outside the announced times (an overrun, an early start) of a window
+        announced in time: not excluded, counted as any other time."""
+        return timedelta(0) if self.late else self.inside - self.excluded
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +138,9 @@ def agreement_availability(
       overlap the heaviest counts, once — as :func:`.availability.declared_downtime`.
     - Measured downtime: the union of ``alerts``.
     - Late maintenance (announced less than ``maintenance_notice`` ahead of its start) adds
-      its span to both, at weight 1; maintenance in time removes its span from both the
-      downtime and the period. Where the two overlap, the exclusion wins.
+      its real span to both, at weight 1; maintenance in time removes from both the
+      downtime and the period the part of its real span within its announced times (an
+      overrun is not excused). Where the two overlap, the exclusion wins.
     - A window wholly excluded has nothing to count: 100 %.
 
     Open intervals last until the window's end, so pass the window observed so far.
@@ -130,8 +157,15 @@ def agreement_availability(
         if not inside:
             continue
         late = not item.announced_in_time(terms.maintenance_notice)
-        (late_spans if late else excluded_spans).extend(inside)
-        counts.append(MaintenanceCount(item.maintenance_id, span, late, measure(inside)))
+        excused: list[Interval] = []
+        if late:
+            late_spans.extend(inside)
+        elif item.excusable is not None:
+            excused = clip([item.excusable], window)
+            excluded_spans.extend(excused)
+        counts.append(
+            MaintenanceCount(item.maintenance_id, span, late, measure(inside), measure(excused))
+        )
     counts.sort(key=lambda count: (count.span.start, count.maintenance_id))
 
     declared = [
