@@ -1,9 +1,11 @@
 """Digests: a recipient who asked for one gets the notices of minor incidents gathered into
-one email per period (``digest_every``) instead of one email each.
+one message per channel and period (``digest_every``) instead of one message each.
 
-Periods are cut from the Unix epoch in UTC (an hourly digest goes out on the hour). When a
-minor notice is planned for such a recipient, its email delivery becomes the period's digest
-delivery (one row per recipient and period, due at the period's end, or at the end of their
+Periods are cut from the Unix epoch in UTC (an hourly digest goes out on the hour); a notice
+belongs to the period it is due in (a holding update planned ahead, to its minute's). When a
+minor notice is planned for such a recipient, its delivery on each gathered channel becomes
+the period's digest delivery there (one row per recipient, period and channel, due at the
+period's end, or at the end of their
 quiet hours if the period ends inside them) or, when that exists already, is dropped; the
 notice is recorded as one of the digest's entries. The sender renders the digest from its
 entries when it is due. The ledger stays one row per (notice, recipient, channel): the digest

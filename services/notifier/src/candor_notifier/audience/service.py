@@ -26,7 +26,7 @@ async def apply_preferences(
     now: datetime,
     due: datetime | None = None,
 ) -> None:
-    """When the incident's impact is minor (or none): gather the notice's emails to
+    """When the incident's impact is minor (or none): gather the notice's deliveries to
     recipients with a digest period into their digests (:mod:`.digest`), and delay its other
     deliveries to recipients in their quiet hours until those end. Worse incidents are never
     delayed or gathered; nothing is dropped.
