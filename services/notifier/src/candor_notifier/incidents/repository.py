@@ -73,6 +73,32 @@ async def newest_change(session: AsyncSession, incident_id: str) -> Notice | Non
     )
 
 
+async def holding_planned_after(
+    session: AsyncSession, *, incident_id: str, after: datetime
+) -> bool:
+    """True when a holding update about the incident was planned after ``after`` and is still
+    planned or went out (a dropped one has no deliveries left).
+
+    With several agreements (the service's own, a group's), each deadline asks for its own
+    holding update; the incident's audience is the same, so one planned since this
+    deadline's clock started answers them all. One first delivered at ``after`` or before
+    is the one that started the clock, and does not count.
+    """
+    planned = exists().where(Delivery.event_id == Notice.event_id)
+    found = await session.scalar(
+        select(Notice.event_id)
+        .where(
+            Notice.incident_id == incident_id,
+            Notice.kind == HOLDING,
+            Notice.created_at > after,
+            or_(Notice.first_delivered_at.is_(None), Notice.first_delivered_at > after),
+            planned,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def told_users_after(session: AsyncSession, *, incident_id: str, after: datetime) -> bool:
     """True when a notice about the incident other than a holding update, made after
     ``after``, was planned for someone (a change that told nobody does not count).

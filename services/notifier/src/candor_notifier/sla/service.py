@@ -17,6 +17,11 @@ the incident's audience (the same people as its other notices) receives a holdin
   runs the same interval; the promise rounds that up so that it never reads earlier.
   For terms counted in business hours the promise is still in wall-clock time.
 - Each deadline is decided once (``holding_updates``), whatever is redelivered.
+- One holding update answers every agreement: the service's own and a group's
+  (``deadline.group``) each have update deadlines, but the audience is the incident's
+  whole audience either way. A deadline is superseded when another holding update for the
+  incident was planned (and not dropped) after its clock started, so that two agreements
+  due about the same time never give users two holding updates.
 """
 
 from __future__ import annotations
@@ -71,6 +76,8 @@ async def hold(
         outcome = "resolved"
     elif await incidents.told_users_after(
         session, incident_id=deadline.incident_id, after=deadline.started_at
+    ) or await incidents.holding_planned_after(
+        session, incident_id=deadline.incident_id, after=deadline.started_at
     ):
         outcome = "superseded"
     else:
@@ -98,7 +105,12 @@ async def hold(
             now=now,
             send_at=deadline.due_at,
         )
-        log.info("holding.planned", recipients=len(recipients), deadline_id=deadline.deadline_id)
+        log.info(
+            "holding.planned",
+            recipients=len(recipients),
+            deadline_id=deadline.deadline_id,
+            group=None if deadline.group is None else deadline.group.name,
+        )
     repository.add(
         session,
         HoldingUpdate(
