@@ -131,7 +131,7 @@ async def test_double_opt_in_then_the_open_incident_arrives(
 
         wrong = await browser.post(prefs_link, data={"service": "nope", "timezone": "Mars/Base"})
         assert wrong.status_code == 422
-        assert "Choose among the services listed." in wrong.text
+        assert "Choose among the services and components listed." in wrong.text
         assert "Enter a timezone name" in wrong.text
 
         left = await browser.post(prefs_link, data={"action": "unsubscribe"})

@@ -110,7 +110,7 @@ async def test_mistakes_are_shown_next_to_their_fields(browser: httpx.AsyncClien
     assert page.status_code == 422
     for mistake in (
         "Enter an email address like name@example.org.",
-        "Choose among the services listed.",
+        "Choose among the services and components listed.",
         "Enter a timezone name such as Europe/Paris, or UTC.",
         "Choose one of the languages listed.",
     ):
@@ -118,7 +118,7 @@ async def test_mistakes_are_shown_next_to_their_fields(browser: httpx.AsyncClien
     assert 'value="not an address"' in page.text
     none = await browser.post("/subscribe", data={"email": "ana@example.org"})
     assert none.status_code == 422
-    assert "Choose at least one service." in none.text
+    assert "Choose at least one service or component." in none.text
     other = await browser.post("/subscribe", json={"email": "ana@example.org"})
     assert other.status_code == 422
     hostile = await browser.post("/subscribe", data=_form("<script>@example.org"))

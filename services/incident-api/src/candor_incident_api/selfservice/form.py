@@ -24,6 +24,8 @@ class Reading:
 
     email: str = ""
     services: list[str] = field(default_factory=list)
+    components: list[str] = field(default_factory=list)
+    """``service-slug/component-slug`` of the components chosen on their own."""
     timezone: str = "UTC"
     language: str = "en"
     errors: dict[str, str] = field(default_factory=dict)
@@ -47,12 +49,18 @@ def _last(pairs: Sequence[tuple[str, str]], name: str, default: str = "") -> str
 
 
 def read(
-    pairs: Sequence[tuple[str, str]], *, known_services: set[str], with_email: bool = True
+    pairs: Sequence[tuple[str, str]],
+    *,
+    known_services: set[str],
+    known_components: set[str],
+    with_email: bool = True,
 ) -> Reading:
-    """Check every field of the form; services not in the catalog are mistakes too."""
+    """Check every field of the form; services or components not in the catalog are mistakes
+    too. Components are ``service-slug/component-slug``, as the form's checkboxes send them."""
     reading = Reading(
         email=_last(pairs, "email"),
         services=sorted({value[:63] for key, value in pairs if key == "service"}),
+        components=sorted({value[:127] for key, value in pairs if key == "component"}),
         timezone=_last(pairs, "timezone", "UTC") or "UTC",
         language=_last(pairs, "language", "en") or "en",
     )
@@ -62,10 +70,11 @@ def read(
         except ValueError:
             reading.errors["email"] = "Enter an email address like name@example.org."
     unknown = [slug for slug in reading.services if slug not in known_services]
+    unknown += [ref for ref in reading.components if ref not in known_components]
     if unknown:
-        reading.errors["services"] = "Choose among the services listed."
-    elif with_email and not reading.services:
-        reading.errors["services"] = "Choose at least one service."
+        reading.errors["services"] = "Choose among the services and components listed."
+    elif with_email and not (reading.services or reading.components):
+        reading.errors["services"] = "Choose at least one service or component."
     try:
         zoneinfo.ZoneInfo(reading.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

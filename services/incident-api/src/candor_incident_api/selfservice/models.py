@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Uuid
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from candor_incident_api.models import Base
@@ -25,6 +25,8 @@ class PendingSubscription(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), index=True)
     services: Mapped[list[str]] = mapped_column(JSON)
+    components: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    """Components followed on their own, as ``service-slug/component-slug``."""
     timezone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

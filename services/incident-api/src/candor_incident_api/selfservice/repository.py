@@ -8,13 +8,27 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from candor_incident_api.catalog.models import Service
+from candor_incident_api.catalog.models import Component, Service
 from candor_incident_api.selfservice.models import PendingSubscription, SignupAttempt
 
 
 async def all_services(session: AsyncSession) -> list[Service]:
     """Every service of the catalog, by name: what the subscribe form offers."""
     return list((await session.scalars(select(Service).order_by(Service.name))).all())
+
+
+async def components_by_service(session: AsyncSession) -> dict[str, list[Component]]:
+    """Every component of the catalog under its service's slug, in the catalog's order: what
+    the subscribe form offers besides whole services."""
+    rows = await session.execute(
+        select(Service.slug, Component)
+        .join(Component, Component.service_id == Service.id)
+        .order_by(Service.slug, Component.position, Component.name)
+    )
+    grouped: dict[str, list[Component]] = {}
+    for slug, component in rows:
+        grouped.setdefault(slug, []).append(component)
+    return grouped
 
 
 async def get_pending(session: AsyncSession, pending_id: uuid.UUID) -> PendingSubscription | None:

@@ -25,6 +25,7 @@ from candor_incident_api.dependencies import SessionDep, StateDep
 from candor_incident_api.selfservice import form, repository, service
 from candor_incident_api.subscribers import repository as subscribers
 from candor_incident_api.subscribers import service as subscriber_rules
+from candor_incident_api.subscribers.events import component_refs
 from candor_shared.clock import utcnow
 from candor_shared.subscription_links import (
     MalformedLink,
@@ -104,6 +105,24 @@ def _message(
     )
 
 
+async def _read(
+    session: SessionDep, pairs: list[tuple[str, str]], *, with_email: bool = True
+) -> form.Reading:
+    """The posted form checked against the catalog: its services, and its components as
+    ``service/component``."""
+    known_components = {
+        f"{slug}/{component.slug}"
+        for slug, listed in (await repository.components_by_service(session)).items()
+        for component in listed
+    }
+    return form.read(
+        pairs,
+        known_services={s.slug for s in await repository.all_services(session)},
+        known_components=known_components,
+        with_email=with_email,
+    )
+
+
 async def _form(
     *, state: StateDep, session: SessionDep, reading: form.Reading, status_code: int = 200
 ) -> HTMLResponse:
@@ -113,7 +132,9 @@ async def _form(
         heading="Subscribe to service notices",
         email=reading.email,
         services=await repository.all_services(session),
+        components=await repository.components_by_service(session),
         chosen=set(reading.services),
+        chosen_components=set(reading.components),
         timezone=reading.timezone,
         language=reading.language,
         languages=form.LANGUAGES,
@@ -129,7 +150,8 @@ async def _form(
     responses={k: v for k, v in _HTML.items() if k == 404},
 )
 async def subscribe_form(session: SessionDep, state: StateDep) -> Response:
-    """A form: email address, the services of the catalog, timezone and language."""
+    """A form: email address, the services of the catalog (and their components, each under
+    its service), timezone and language."""
     if not state.settings.unsubscribe_secret:
         return _message(state.settings.public_url, 404, *_NOT_IN_USE)
     return await _form(state=state, session=session, reading=form.Reading())
@@ -142,15 +164,14 @@ async def subscribe_form(session: SessionDep, state: StateDep) -> Response:
     responses={k: v for k, v in _HTML.items() if k in (404, 422, 429)},
 )
 async def subscribe(request: Request, session: SessionDep, state: StateDep) -> Response:
-    """Form-encoded (email, service repeated, timezone, language). Answers the same page
-    whether or not the address already subscribes; the address receives only the
-    confirmation email until its link is followed."""
+    """Form-encoded (email, service and component repeated, timezone, language). Answers
+    the same page whether or not the address already subscribes; the address receives only
+    the confirmation email until its link is followed."""
     settings = state.settings
     if not settings.unsubscribe_secret:
         return _message(settings.public_url, 404, *_NOT_IN_USE)
     pairs = form.parse_body(request.headers.get("content-type", ""), await request.body())
-    known = {s.slug for s in await repository.all_services(session)}
-    reading = form.read(pairs, known_services=known)
+    reading = await _read(session, pairs)
     if reading.errors:
         return await _form(state=state, session=session, reading=reading, status_code=422)
     refused = await service.request_subscription(
@@ -158,6 +179,7 @@ async def subscribe(request: Request, session: SessionDep, state: StateDep) -> R
         request=service.Request(
             email=reading.email,
             services=reading.services,
+            components=reading.components,
             timezone=reading.timezone,
             language=reading.language,
         ),
@@ -262,10 +284,10 @@ async def _subscriber_of(token: str, session: SessionDep, state: StateDep) -> An
     return found
 
 
-def _preferences_page(
+async def _preferences_page(
     state: StateDep,
+    session: SessionDep,
     subscriber: Any,
-    services: Any,
     reading: form.Reading,
     *,
     saved: bool = False,
@@ -276,8 +298,10 @@ def _preferences_page(
         status_code,
         heading="Your Candor subscription",
         email=subscriber.email,
-        services=services,
+        services=await repository.all_services(session),
+        components=await repository.components_by_service(session),
         chosen=set(reading.services),
+        chosen_components=set(reading.components),
         timezone=reading.timezone,
         language=reading.language,
         languages=form.LANGUAGES,
@@ -301,10 +325,11 @@ async def preferences_form(token: Token, session: SessionDep, state: StateDep) -
     reading = form.Reading(
         email=found.email,
         services=sorted(sub.service.slug for sub in found.subscriptions),
+        components=component_refs(found),
         timezone=found.timezone,
         language=found.language,
     )
-    return _preferences_page(state, found, await repository.all_services(session), reading)
+    return await _preferences_page(state, session, found, reading)
 
 
 @router.post(
@@ -316,25 +341,26 @@ async def preferences_form(token: Token, session: SessionDep, state: StateDep) -
 async def change_preferences(
     token: Token, request: Request, session: SessionDep, state: StateDep
 ) -> Response:
-    """Form-encoded (service repeated, timezone, language; ``action=unsubscribe`` to follow
-    nothing). Answers the page again, with what is saved now."""
+    """Form-encoded (service and component repeated, timezone, language;
+    ``action=unsubscribe`` to follow nothing). Answers the page again, with what is saved
+    now."""
     found = await _subscriber_of(token, session, state)
     if isinstance(found, Response):
         return found
     pairs = form.parse_body(request.headers.get("content-type", ""), await request.body())
-    services = await repository.all_services(session)
     if dict(pairs).get("action") == "unsubscribe":
         await subscriber_rules.unsubscribe_from_everything(session=session, subscriber=found)
         reading = form.Reading(timezone=found.timezone, language=found.language)
-        return _preferences_page(state, found, services, reading, saved=True)
-    reading = form.read(pairs, known_services={s.slug for s in services}, with_email=False)
+        return await _preferences_page(state, session, found, reading, saved=True)
+    reading = await _read(session, pairs, with_email=False)
     if reading.errors:
-        return _preferences_page(state, found, services, reading, status_code=422)
+        return await _preferences_page(state, session, found, reading, status_code=422)
     await service.change_preferences(
         session=session,
         subscriber=found,
         services=reading.services,
+        components=reading.components,
         timezone=reading.timezone,
         language=reading.language,
     )
-    return _preferences_page(state, found, services, reading, saved=True)
+    return await _preferences_page(state, session, found, reading, saved=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,6 +55,20 @@ class Request:
     services: list[str]
     timezone: str
     language: str
+    components: list[str] = field(default_factory=list)
+    """``service-slug/component-slug`` of components followed on their own."""
+
+
+async def _catalog(session: AsyncSession) -> tuple[dict[str, str], dict[str, str]]:
+    """The names the confirmation email shows: services by slug, and components by
+    ``service/component`` as "Service: Component"."""
+    services = {s.slug: s.name for s in await repository.all_services(session)}
+    components = {
+        f"{slug}/{component.slug}": f"{services[slug]}: {component.name}"
+        for slug, listed in (await repository.components_by_service(session)).items()
+        for component in listed
+    }
+    return services, components
 
 
 def _key_hash(scope: str, value: str, secret: str) -> str:
@@ -99,12 +113,14 @@ async def request_subscription(
         return refused
     for scope, key_hash, _ in keys:
         repository.add_attempt(session, scope=scope, key_hash=key_hash, at=now)
-    services = {s.slug: s.name for s in await repository.all_services(session)}
+    services, components = await _catalog(session)
     chosen = [slug for slug in sorted(set(request.services)) if slug in services]
+    chosen_components = [ref for ref in sorted(set(request.components)) if ref in components]
     pending = PendingSubscription(
         id=uuid7(),
         email=request.email,
         services=chosen,
+        components=chosen_components,
         timezone=request.timezone,
         language=request.language,
         created_at=now,
@@ -120,7 +136,9 @@ async def request_subscription(
             confirm_url=f"{public_url.rstrip('/')}/subscribe/confirm/{token}",
             expires_at=pending.expires_at.isoformat(),
             language=request.language,
-            services=[services[slug] for slug in chosen],
+            # The email lists what they chose: whole services, then parts of services.
+            services=[services[slug] for slug in chosen]
+            + [components[ref] for ref in chosen_components],
         ),
         key=str(pending.id),
     )
@@ -136,10 +154,12 @@ async def confirm(
     pending = await repository.get_pending(session, pending_id)
     if pending is None or pending.expires_at <= now:
         return None
-    services = {s.slug for s in await repository.all_services(session)}
+    # What left the catalog since the request is left out, not refused.
+    services, components = await _catalog(session)
     data = SubscriberIn(
         email=pending.email,
         services=[slug for slug in pending.services if slug in services],
+        components=[ref for ref in pending.components or [] if ref in components],
         timezone=pending.timezone,
         language=pending.language,
     )
@@ -155,16 +175,18 @@ async def change_preferences(
     session: AsyncSession,
     subscriber: Subscriber,
     services: list[str],
+    components: list[str],
     timezone: str,
     language: str,
 ) -> Subscriber:
-    """Give the subscriber the services, timezone and language chosen on their preferences
-    page (their channels stay); publishes only on a real change."""
-    known = {s.slug for s in await repository.all_services(session)}
+    """Give the subscriber the services, components, timezone and language chosen on their
+    preferences page (their channels stay); publishes only on a real change."""
+    known, known_components = await _catalog(session)
     data = SubscriberIn(
         email=subscriber.email,
         name=subscriber.name,
         services=[slug for slug in services if slug in known],
+        components=[ref for ref in components if ref in known_components],
         timezone=timezone,
         language=language,
     )

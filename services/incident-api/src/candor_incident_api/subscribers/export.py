@@ -40,6 +40,7 @@ class PendingRequest(BaseModel):
 
     id: uuid.UUID
     services: list[str]
+    components: list[str] = Field(default_factory=list, description="service/component")
     timezone: str
     language: str
     created_at: datetime
@@ -129,6 +130,7 @@ async def export_subscriber(*, session: AsyncSession, subscriber: Subscriber) ->
             PendingRequest(
                 id=row.id,
                 services=row.services,
+                components=row.components or [],
                 timezone=row.timezone,
                 language=row.language,
                 created_at=row.created_at,
