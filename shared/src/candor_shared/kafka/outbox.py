@@ -39,6 +39,7 @@ from candor_shared.clock import utcnow
 from candor_shared.contract.envelope import CloudEvent, to_kafka
 from candor_shared.contract.topics import Topics
 from candor_shared.db import UTCDateTime
+from candor_shared.failpoints import failpoint
 
 log = structlog.get_logger(__name__)
 
@@ -202,6 +203,9 @@ class OutboxRelay:
             ).all()
         if not rows:
             return 0
+        # Fault tests kill the process here (rows committed, nothing sent) and after the
+        # broker acknowledged but before the rows are deleted (the at-least-once window).
+        failpoint("outbox.before_publish")
         PENDING.set(len(rows))
         sends: list[Any] = []
         unpublishable: list[int] = []
@@ -223,6 +227,7 @@ class OutboxRelay:
                 unpublishable.append(row.id)
                 sends.append(_skipped())
         results = await asyncio.gather(*sends, return_exceptions=True)
+        failpoint("outbox.before_delete")
         acknowledged: list[int] = list(unpublishable)
         failed_keys: set[str] = set()
         first_error: BaseException | None = None
