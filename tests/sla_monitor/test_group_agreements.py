@@ -72,6 +72,7 @@ FINANCE_TERMS: dict[str, Any] = {
     },
 }
 MINUTE = timedelta(minutes=1)
+BEFORE_THE_MONTH = at("2026-03-01T00:00:00+00:00")
 MONTH_MINUTES = 743 * 60
 
 
@@ -155,12 +156,15 @@ async def breaches(settings: Any) -> set[tuple[str, str | None, str]]:
 
 
 async def test_each_agreement_has_its_own_report_deadlines_and_breaches(sla_settings: Any) -> None:
-    clock = Clock(at("2026-04-01T10:00:00+00:00"))
+    # Before the month while its facts arrive, so that no deadline fires ahead of the fact
+    # that meets it (the acknowledgement, the first notice); then the month is over.
+    clock = Clock(BEFORE_THE_MONTH)
     running = RunningWorker(create_worker(sla_settings, serve_http=False, clock=clock))
     await running.start()
     try:
         worker = running.worker
         await the_month_with_finance(worker)
+        clock.now = at("2026-04-01T10:00:00+00:00")
         unknown = GroupRef(id="0195f0c2-0000-7000-8000-00000000dead", name="Nobody")
         await send(
             worker,
@@ -254,9 +258,10 @@ async def test_the_monthly_schedule_publishes_a_final_report_per_agreement(
 async def test_facts_budget_and_deadlines_name_the_group(sla_settings: Any) -> None:
     # 10 March 23:00 UTC: the first 240 local hours of March; A and B happened, the
     # maintenance is still to come. Own: A 50 + B 5; Finance's: A 50 + B 20.
-    clock = Clock(at("2026-03-10T23:00:00+00:00"))
+    clock = Clock(BEFORE_THE_MONTH)
     async with serving_worker(sla_settings, clock=clock) as worker:
         await the_month_with_finance(worker)
+        clock.now = at("2026-03-10T23:00:00+00:00")
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{sla_settings.sla_monitor_port}"
         ) as client:
