@@ -20,12 +20,14 @@ one day), 99.9 % adequate (99.5) and acknowledgement of a major incident within 
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from candor_shared.contract import (
     CloudEvent,
@@ -33,14 +35,22 @@ from candor_shared.contract import (
     GroupRef,
     ServiceUpserted,
     SlaBreached,
+    SlaBurnRateAlert,
     SlaReportRequested,
     Topics,
     from_kafka,
     new_event,
 )
+from candor_shared.db import create_engine, session_factory
+from candor_shared.runtime import migrate
+from candor_sla_monitor.agreements import repository as agreements
+from candor_sla_monitor.budget import service as budget
+from candor_sla_monitor.budget.models import BudgetAlert
 from candor_sla_monitor.deadlines.models import IncidentDeadline
+from candor_sla_monitor.ledger import repository as ledger
+from candor_sla_monitor.models import OutboxRecord
 from candor_sla_monitor.reports.models import MonthlyReport
-from candor_sla_monitor.worker import create_worker
+from candor_sla_monitor.worker import MIGRATIONS, VERSION_TABLE, create_worker
 from tests.conftest import RunningWorker, eventually
 from tests.kafka_helpers import read_raw
 from tests.sla_monitor.helpers import SERVICE, at, serving_worker, sessions_of, wait_handled
@@ -302,3 +312,61 @@ async def test_facts_budget_and_deadlines_name_the_group(sla_settings: Any) -> N
     }
     assert listed[("acknowledge", None)] == "met"
     assert listed[("acknowledge", FINANCE.name)] == "breached"
+
+
+async def test_burn_rate_alerts_of_a_group_agreement_carry_the_group(sla_settings: Any) -> None:
+    """One major outage from 10:00 on 2 March, seen at 10:05 (as in test_budget_worker):
+    against Finance's 99.9 % both pages fire (1h/5m burns 16.7 and 200, 6h/30m 13.9 and
+    166.7); against the service's own 99 % the same downtime burns a tenth as fast (1.7,
+    1.4), and nothing fires. Each agreement keeps its own alert states."""
+    await migrate(sla_settings, script_location=MIGRATIONS, version_table=VERSION_TABLE)
+    engine = create_engine(sla_settings.database_url, schema=sla_settings.database_schema)
+    sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
+    try:
+        async with sessions() as session, session.begin():
+            await agreements.upsert(
+                session,
+                service_id=SERVICE.id,
+                service_slug=SERVICE.slug,
+                name=SERVICE.name,
+                terms={"availability": {"adequate_percent": 99.0}},
+                version=1,
+                group_agreements={
+                    FINANCE.id: {
+                        "name": FINANCE.name,
+                        "terms": {"availability": {"adequate_percent": 99.9}},
+                    }
+                },
+            )
+            await ledger.upsert_outage(
+                session,
+                incident_id="0195f0c2-aaaa-7000-8000-0000000000b1",
+                service_id=SERVICE.id,
+                service_slug=SERVICE.slug,
+                impact="major",
+                started_at=at("2026-03-02T10:00:00+00:00"),
+                opened_at=at("2026-03-02T10:00:00+00:00"),
+                ended_at=None,
+                version=1,
+            )
+        published = await budget.evaluate_all(
+            sessions=sessions, now=at("2026-03-02T10:05:00+00:00"), at_risk_share=0.75
+        )
+        again = await budget.evaluate_all(
+            sessions=sessions, now=at("2026-03-02T10:06:00+00:00"), at_risk_share=0.75
+        )
+        async with sessions() as session:
+            rows = list(await session.scalars(select(OutboxRecord)))
+            states = {
+                (row.group_id, row.alert, row.firing)
+                for row in await session.scalars(select(BudgetAlert))
+            }
+    finally:
+        await engine.dispose()
+    assert (published, again) == (2, 0)
+    alerts = [SlaBurnRateAlert.model_validate(json.loads(row.value or b"")) for row in rows]
+    assert sorted((a.group, a.status, a.factor, a.objective_percent) for a in alerts) == [
+        (FINANCE, "firing", 6.0, 99.9),
+        (FINANCE, "firing", 14.4, 99.9),
+    ]
+    assert states == {(FINANCE.id, "burn_rate:1h/5m", True), (FINANCE.id, "burn_rate:6h/30m", True)}
