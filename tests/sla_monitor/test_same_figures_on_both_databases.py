@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy import text
@@ -49,6 +50,8 @@ async def postgres_schema() -> AsyncIterator[tuple[str, str]]:
     url = PG_URL or DEFAULT_PG_URL
     try:
         await ensure_database(url)
+    except asyncpg.DuplicateDatabaseError:
+        pass  # another suite on this machine created it at the same moment
     except OSError as exc:
         shown = make_url(url).render_as_string(hide_password=True)
         pytest.skip(f"no PostgreSQL server answers at {shown}: {exc}")
