@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from candor_dev.ports import free_port
@@ -24,6 +27,9 @@ from candor_sla_monitor.agreements import repository as agreements
 from candor_sla_monitor.agreements.models import Agreement
 from candor_sla_monitor.budget.models import BudgetAlert
 from candor_sla_monitor.budget.service import evaluate_all
+from candor_sla_monitor.ledger.facts_router import create_router
+from candor_sla_monitor.reports.models import MonthlyReport
+from candor_sla_monitor.reports.schedule import MonthlyReports
 from candor_sla_monitor.settings import SlaSettings
 from candor_sla_monitor.worker import create_worker
 from tests.conftest import RunningWorker, eventually
@@ -140,3 +146,64 @@ async def _terms(sla: RunningWorker) -> tuple[int, str] | None:
     if row is None or row.terms is None:
         return None
     return row.version, row.terms["timezone"]
+
+
+async def _store_email_with_unknown_zone_and_vpn(sla: RunningWorker) -> None:
+    async with transaction(sla.sessions) as session:
+        for slug, zone in (("email", "Mars/Olympus"), ("vpn", "Europe/Paris")):
+            await agreements.upsert(
+                session,
+                service_id=f"svc-{slug}",
+                service_slug=slug,
+                name=slug.upper(),
+                terms={"timezone": zone, **MONTHLY},
+                version=1,
+            )
+
+
+async def test_a_stored_agreement_with_an_unknown_zone_does_not_hold_back_final_reports(
+    sla: RunningWorker,
+) -> None:
+    # Email's agreement was stored before the contract checked zones: its month cannot be
+    # worked out, so the schedule skips it; VPN still gets March's final report.
+    await _store_email_with_unknown_zone_and_vpn(sla)
+    clock = TestClock("12:00")
+    schedule = MonthlyReports(
+        sessions=sla.sessions, clock=clock, poll_seconds=60, final_delay=timedelta(minutes=10)
+    )
+
+    assert await schedule.pass_once() == 0
+    clock.set("2026-03-31T22:10:00+00:00")  # March in Paris closed at 22:00 UTC
+    assert await schedule.pass_once() == 1
+
+    async with sla.sessions() as session:
+        rows = {
+            (row.service_slug, row.period): row.published_at
+            for row in await session.scalars(select(MonthlyReport))
+        }
+    assert rows[("vpn", "2026-03")] == at("2026-03-31T22:10:00+00:00")
+    assert ("vpn", "2026-04") in rows
+    assert not [key for key in rows if key[0] == "email"]
+
+
+async def test_the_facts_of_a_stored_agreement_with_an_unknown_zone_say_why_it_is_left_out(
+    sla: RunningWorker,
+) -> None:
+    await _store_email_with_unknown_zone_and_vpn(sla)
+    app = FastAPI()
+    app.include_router(create_router(sessions=sla.sessions, clock=TestClock("12:00")))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sla") as http:
+        email = await http.get("/v1/services/email/facts")
+        vpn = await http.get("/v1/services/vpn/facts")
+
+    assert email.status_code == 200, email.text
+    body = email.json()
+    assert body["agreement"] is None
+    assert "timezone" in body["agreement_invalid"]
+    assert "not an IANA timezone name" in body["agreement_invalid"]
+    assert [window["days"] for window in body["windows"]] == [7, 30, 90, 365]
+    # A valid agreement is answered as before, with nothing to explain.
+    assert vpn.status_code == 200, vpn.text
+    assert vpn.json()["agreement"]["timezone"] == "Europe/Paris"
+    assert vpn.json()["agreement_invalid"] is None

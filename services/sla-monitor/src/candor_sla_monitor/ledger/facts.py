@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import fmean
 
+import structlog
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +33,8 @@ from candor_sla_monitor.ledger.maintenance import (
 from candor_sla_monitor.ledger.models import AlertInterval, Outage
 from candor_sla_monitor.ledger.service import DECLARED_DOWNTIME_IMPACTS
 from candor_sla_monitor.maintenance import service as maintenance
+
+log = structlog.get_logger(__name__)
 
 FACT_WINDOWS_DAYS = (7, 30, 90, 365)
 
@@ -74,6 +78,8 @@ class ServiceFacts:
     windows: list[WindowFacts]
     agreement: AgreementFacts | None
     group: GroupRef | None = None
+    # Why ``agreement`` is None although terms are stored: they no longer validate.
+    agreement_invalid: str | None = None
 
 
 class UnknownService(LookupError):
@@ -225,7 +231,19 @@ async def facts_of(
         for days in FACT_WINDOWS_DAYS
     ]
     current: AgreementFacts | None = None
-    terms = None if evaluated is None else evaluated.validated()
+    invalid: str | None = None
+    try:
+        terms = None if evaluated is None else evaluated.validated()
+    except ValidationError as error:
+        # Stored before the contract checked it (an unknown timezone, say): the windows are
+        # still the service's facts; only the agreement's period cannot be worked out.
+        terms, invalid = None, _reasons(error)
+        log.warning(
+            "facts.terms_invalid",
+            service=service_slug,
+            group=group_id or None,
+            error=invalid,
+        )
     if terms is not None and terms.availability is not None:
         period = current_period(
             now,
@@ -252,6 +270,15 @@ async def facts_of(
         windows=windows,
         agreement=current,
         group=None if evaluated is None else evaluated.group,
+        agreement_invalid=invalid,
+    )
+
+
+def _reasons(error: ValidationError) -> str:
+    """What is wrong with stored terms, one clause per field, without the input echoed."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in detail['loc']) or 'terms'}: {detail['msg']}"
+        for detail in error.errors()
     )
 
 

@@ -216,7 +216,15 @@ class FactsOut(BaseModel):
     generated_at: datetime
     windows: list[WindowFactsOut] = Field(description="7, 30, 90 and 365 days, in that order.")
     agreement: AgreementFactsOut | None = Field(
-        description="Null when the service has no agreement with an availability objective."
+        description="Null when the service has no agreement with an availability objective, "
+        "or when its stored terms no longer validate (see `agreement_invalid`)."
+    )
+    agreement_invalid: str | None = Field(
+        default=None,
+        description="Set when the stored terms no longer validate (for example a timezone the "
+        "tz database does not know, stored before zones were checked): why, field by field. "
+        "`agreement` is then null; the windows are unaffected.",
+        examples=[None],
     )
 
     @classmethod
@@ -228,4 +236,5 @@ class FactsOut(BaseModel):
             generated_at=facts.now,
             windows=[WindowFactsOut.of(window) for window in facts.windows],
             agreement=None if facts.agreement is None else AgreementFactsOut.of(facts.agreement),
+            agreement_invalid=facts.agreement_invalid,
         )

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import structlog
 from prometheus_client import Counter
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from candor_shared.clock import Clock
@@ -73,7 +74,19 @@ class MonthlyReports:
         async with transaction(self._sessions) as session:
             for agreement in await repository.live_agreements(session):
                 for evaluated in agreements.evaluated(agreement):
-                    timezone = _timezone(evaluated.terms)
+                    try:
+                        terms = evaluated.validated()
+                    except ValidationError as error:
+                        # Stored before the contract checked it (an unknown timezone, say):
+                        # this agreement is skipped, every other one still gets its report.
+                        log.warning(
+                            "reports.terms_invalid",
+                            service=agreement.service_slug,
+                            group=evaluated.group_id or None,
+                            error=str(error),
+                        )
+                        continue
+                    timezone = "UTC" if terms is None else terms.timezone
                     period = period_of(now, timezone)
                     await repository.owe(
                         session,
