@@ -11,21 +11,17 @@ one. A database outage is logged and waited out with a growing pause.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from candor_shared.clock import Clock, utcnow
 from candor_shared.db import transaction
+from candor_shared.polling import PollLoop
 from candor_sla_monitor.deadlines import firing
 from candor_sla_monitor.deadlines.service import DeadlinePolicy
-
-log = structlog.get_logger(__name__)
 
 
 class DeadlineScheduler:
@@ -48,16 +44,19 @@ class DeadlineScheduler:
         self._policy = policy
         self._on_fired = on_fired
         """Called after events were committed to the outbox (the relay's wake)."""
-        self._poll_seconds = poll_seconds
         self._batch_size = batch_size
-        self._max_backoff = max_backoff_seconds
-        self._wakeup = asyncio.Event()
-        self._sleeping_until: datetime | None = None
         self._expected: datetime | None = None
+        self._loop = PollLoop(
+            self.run_once,
+            name="deadlines.scheduler",
+            poll_seconds=poll_seconds,
+            max_backoff_seconds=max_backoff_seconds,
+            clock=lambda: self.clock(),
+        )
 
     def wake(self) -> None:
         """Look for due deadlines now."""
-        self._wakeup.set()
+        self._loop.wake()
 
     def expect(self, instant: datetime) -> None:
         """A handler recorded a deadline owing an event at ``instant`` (not committed yet)."""
@@ -70,7 +69,8 @@ class DeadlineScheduler:
         expected, self._expected = self._expected, None
         if expected is None:
             return
-        if self._sleeping_until is None or expected < self._sleeping_until:
+        sleeping_until = self._loop.sleeping_until
+        if sleeping_until is None or expected < sleeping_until:
             self.wake()
 
     async def run_once(self) -> datetime | None:
@@ -92,30 +92,4 @@ class DeadlineScheduler:
 
     async def run(self) -> None:
         """Run until cancelled, never stopped by a failure."""
-        failures = 0
-        while True:
-            self._wakeup.clear()
-            try:
-                next_due = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failures += 1
-                pause = min(self._max_backoff, 0.5 * 2 ** min(failures - 1, 10))
-                log.warning(
-                    "deadlines.scheduler_failed",
-                    error=repr(exc),
-                    failures=failures,
-                    retry_in_seconds=pause,
-                )
-            else:
-                failures = 0
-                pause = self._poll_seconds
-                if next_due is not None:
-                    until_due = (next_due - self.clock()).total_seconds()
-                    # A floor keeps the loop from spinning on an instant that just passed.
-                    pause = max(0.05, min(pause, until_due))
-            self._sleeping_until = self.clock() + timedelta(seconds=pause)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=pause)
-            self._sleeping_until = None
+        await self._loop.run()
