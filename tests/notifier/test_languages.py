@@ -180,6 +180,34 @@ def test_every_notice_is_wholly_translated(kind: NoticeKind, language: str) -> N
     assert message["Content-Language"] == language
 
 
+@pytest.mark.parametrize(
+    ("language", "promise", "without"),
+    [
+        ("en", "next update by 11:30 CET", "engineers are still working on “Mail delays”."),
+        ("fr", "ici 11:30 CET", "toujours sur « Mail delays »."),
+        ("de", "spätestens 11:30 CET", "weiter an „Mail delays“."),
+    ],
+)
+def test_a_holding_update_written_after_its_promise_promises_nothing(
+    language: str, promise: str, without: str
+) -> None:
+    """Held back by quiet hours (or retried) past 10:30 UTC, the update would promise a time
+    gone by: it says only that nothing changed."""
+    incident = _incident(title="Mail delays")
+    on_time = bodies(_compose("holding", incident, language=language))
+    late = bodies(
+        _compose(
+            "holding", incident, language=language, now=datetime(2025, 11, 24, 11, 0, tzinfo=UTC)
+        )
+    )
+    for body in on_time:
+        assert promise in body
+    for body in late:
+        assert promise not in body
+        assert "11:30" not in body
+        assert without in body
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_an_unknown_language_reads_exactly_as_english(kind: NoticeKind) -> None:
     incident = _incident()
@@ -266,7 +294,14 @@ def _incident(**changes: Any) -> IncidentSnapshot:
     return IncidentSnapshot.model_validate(data)
 
 
-def _compose(kind: NoticeKind, incident: IncidentSnapshot, *, language: str) -> EmailMessage:
+def _compose(
+    kind: NoticeKind,
+    incident: IncidentSnapshot,
+    *,
+    language: str,
+    now: datetime = datetime(2025, 11, 24, 10, 5, tzinfo=UTC),
+) -> EmailMessage:
+    """The notice as written at ``now`` (before the next update promised at 10:30 UTC)."""
     return compose(
         kind=kind,
         incident=incident,
@@ -275,7 +310,7 @@ def _compose(kind: NoticeKind, incident: IncidentSnapshot, *, language: str) -> 
         message_id="<1@candor.localhost>",
         in_reply_to=None,
         public_url="http://status.example.org/",
-        now=datetime(2025, 11, 24, 12, 0, tzinfo=UTC),
+        now=now,
     )
 
 

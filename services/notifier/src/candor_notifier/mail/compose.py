@@ -155,12 +155,19 @@ def _context(
     ``unsubscribe_url`` (emails only) puts the one-click unsubscribe link in the footer.
     ``folded`` updates since ``folded_since`` (a burst told as one message) adds "3 updates
     since 10:05".
+
+    A next update promised for a moment already past when the message is written (a notice
+    held back by quiet hours or retried for hours) is left out: users are never promised a
+    time that has gone by.
     """
     zone = zone_of(recipient.timezone)
     language = language_for(recipient.language)
     words = translations_for(language)
     status = "resolved" if kind == "resolved" else incident.status
     resolved_at = incident.resolved_at or now
+    promised = incident.next_update_at
+    if promised is not None and promised <= now:
+        promised = None
     context = {
         "language": language,
         "service_name": header_safe(incident.service.name),
@@ -174,16 +181,10 @@ def _context(
         "public_url": public_url,
         "unsubscribe_url": unsubscribe_url,
         "public_message": incident.public_message.strip(),
-        "next_update": (
-            local_time(incident.next_update_at, zone, language) if incident.next_update_at else ""
-        ),
+        "next_update": local_time(promised, zone, language) if promised else "",
         # Holding updates say times of today as a clock does ("10:30 CET").
         "unchanged_since": clock_time(since or incident.opened_at, zone, language, today=now),
-        "next_update_clock": (
-            clock_time(incident.next_update_at, zone, language, today=now)
-            if incident.next_update_at
-            else ""
-        ),
+        "next_update_clock": clock_time(promised, zone, language, today=now) if promised else "",
         "folded_note": (
             words.gettext(FOLDED_NOTE)
             % {"count": folded, "moment": clock_time(folded_since, zone, language, today=now)}
