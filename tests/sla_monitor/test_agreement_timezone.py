@@ -26,6 +26,7 @@ from candor_shared.kafka import new_producer
 from candor_sla_monitor.agreements import repository as agreements
 from candor_sla_monitor.agreements.models import Agreement
 from candor_sla_monitor.budget.models import BudgetAlert
+from candor_sla_monitor.budget.router import create_router as create_budget_router
 from candor_sla_monitor.budget.service import evaluate_all
 from candor_sla_monitor.ledger.facts_router import create_router
 from candor_sla_monitor.reports.models import MonthlyReport
@@ -207,3 +208,23 @@ async def test_the_facts_of_a_stored_agreement_with_an_unknown_zone_say_why_it_i
     assert vpn.status_code == 200, vpn.text
     assert vpn.json()["agreement"]["timezone"] == "Europe/Paris"
     assert vpn.json()["agreement_invalid"] is None
+
+
+async def test_the_budget_of_a_stored_agreement_with_an_unknown_zone_is_a_404_saying_why(
+    sla: RunningWorker,
+) -> None:
+    await _store_email_with_unknown_zone_and_vpn(sla)
+    app = FastAPI()
+    app.include_router(
+        create_budget_router(sessions=sla.sessions, clock=TestClock("12:00"), at_risk_share=0.75)
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sla") as http:
+        email = await http.get("/v1/services/email/budget")
+        vpn = await http.get("/v1/services/vpn/budget")
+
+    assert email.status_code == 404, email.text
+    assert "no longer validates" in email.json()["detail"]
+    assert "not an IANA timezone name" in email.json()["detail"]
+    assert vpn.status_code == 200, vpn.text
+    assert vpn.json()["timezone"] == "Europe/Paris"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
+from pydantic import ValidationError
 from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +38,15 @@ class Evaluated:
     def validated(self) -> AgreementTerms | None:
         """The terms as the contract reads them (None: none)."""
         return None if self.terms is None else AgreementTerms.model_validate(self.terms)
+
+
+def invalid_reasons(error: ValidationError) -> str:
+    """What is wrong with stored terms that no longer validate (an unknown timezone stored
+    before the contract checked zones, say): one clause per field, the input not echoed."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in detail['loc']) or 'terms'}: {detail['msg']}"
+        for detail in error.errors()
+    )
 
 
 def service_ref(agreement: Agreement) -> ServiceRef:

@@ -1,19 +1,19 @@
 """``GET /v1/services/{slug}/budget`` on sla-monitor's own port.
 
 No ``from __future__ import annotations`` here: FastAPI reads the endpoint's annotations at
-run time, and the session dependency is local to :func:`create_router`.
+run time, and the session dependency is made in :func:`create_router`.
 """
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from candor_shared.clock import Clock, utcnow
 from candor_sla_monitor.agreements import repository as agreements
 from candor_sla_monitor.budget import service
 from candor_sla_monitor.budget.schemas import BudgetOut
+from candor_sla_monitor.dependencies import ServiceSlug, group_query, read_transactions
 
 
 def create_router(
@@ -22,9 +22,7 @@ def create_router(
     """The budget route, reading through ``sessions``; ``clock`` says what now is."""
     router = APIRouter(prefix="/v1/services", tags=["budget"])
 
-    async def session() -> AsyncIterator[AsyncSession]:
-        async with sessions() as read_session, read_session.begin():
-            yield read_session
+    session = read_transactions(sessions)
 
     @router.get(
         "/{service_slug}/budget",
@@ -36,21 +34,18 @@ def create_router(
         "With `group`, of the service's agreement with that group of users instead.",
         responses={
             404: {
-                "description": "The service is unknown, has no agreement with the group, or "
-                "the agreement has no availability objective."
+                "description": "The service is unknown, has no agreement with the group, "
+                "the agreement has no availability objective, or its stored terms no longer "
+                "validate (`detail` says why)."
             }
         },
     )
     async def get_budget(
-        service_slug: Annotated[str, Path(min_length=1, max_length=63)],
+        service_slug: ServiceSlug,
         read_session: Annotated[AsyncSession, Depends(session)],
         group: Annotated[
             str | None,
-            Query(
-                min_length=1,
-                max_length=64,
-                description="A group's id: the budget of the service's agreement with it.",
-            ),
+            group_query("A group's id: the budget of the service's agreement with it."),
         ] = None,
     ) -> BudgetOut:
         """The service's error budget as of now."""

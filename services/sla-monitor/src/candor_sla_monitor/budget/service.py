@@ -98,7 +98,8 @@ class BudgetStanding:
 
 
 class NoObjective(LookupError):
-    """The service is unknown, or its agreement sets no availability objective."""
+    """The service is unknown, its agreement sets no availability objective, or its stored
+    terms no longer validate."""
 
 
 def standing(
@@ -198,7 +199,15 @@ async def budget_of(
     agreement = await agreements.by_slug(session, service_slug)
     if agreement is None:
         raise NoObjective(f"service {service_slug!r}: no catalog entry")
-    terms = agreements.one_of(agreement, group_id).validated()
+    try:
+        terms = agreements.one_of(agreement, group_id).validated()
+    except ValidationError as error:
+        # Stored before the contract checked it (an unknown timezone, say): no budget can
+        # be worked out until the agreement is set again.
+        raise NoObjective(
+            f"service {service_slug!r}: its stored agreement no longer validates "
+            f"({agreements.invalid_reasons(error)})"
+        ) from None
     if terms is None:
         raise NoObjective(f"service {service_slug!r} has no agreement")
     return await _standing_of(session, agreement=agreement, terms=terms, now=now)

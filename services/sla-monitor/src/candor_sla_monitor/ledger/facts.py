@@ -237,7 +237,7 @@ async def facts_of(
     except ValidationError as error:
         # Stored before the contract checked it (an unknown timezone, say): the windows are
         # still the service's facts; only the agreement's period cannot be worked out.
-        terms, invalid = None, _reasons(error)
+        terms, invalid = None, agreements.invalid_reasons(error)
         log.warning(
             "facts.terms_invalid",
             service=service_slug,
@@ -271,14 +271,6 @@ async def facts_of(
         agreement=current,
         group=None if evaluated is None else evaluated.group,
         agreement_invalid=invalid,
-    )
-
-
-def _reasons(error: ValidationError) -> str:
-    """What is wrong with stored terms, one clause per field, without the input echoed."""
-    return "; ".join(
-        f"{'.'.join(str(part) for part in detail['loc']) or 'terms'}: {detail['msg']}"
-        for detail in error.errors()
     )
 
 
