@@ -1,10 +1,9 @@
 """``GET /v1/incidents/{incident_id}/deadlines`` on sla-monitor's own port.
 
 No ``from __future__ import annotations`` here: FastAPI reads the endpoint's annotations at
-run time, and the session dependency is local to :func:`create_router`.
+run time, and the session dependency is made in :func:`create_router`.
 """
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from candor_shared.clock import Clock, utcnow
 from candor_sla_monitor.deadlines import service
 from candor_sla_monitor.deadlines.schemas import IncidentDeadlinesOut
+from candor_sla_monitor.dependencies import read_transactions
 
 
 def create_router(
@@ -21,9 +21,7 @@ def create_router(
     """The deadlines route, reading through ``sessions``; ``clock`` says what now is."""
     router = APIRouter(prefix="/v1/incidents", tags=["deadlines"])
 
-    async def session() -> AsyncIterator[AsyncSession]:
-        async with sessions() as read_session, read_session.begin():
-            yield read_session
+    session = read_transactions(sessions)
 
     @router.get(
         "/{incident_id}/deadlines",

@@ -1,17 +1,17 @@
 """``GET /v1/services/{slug}/facts`` on sla-monitor's own port.
 
 No ``from __future__ import annotations`` here: FastAPI reads the endpoint's annotations at
-run time, and the session dependency is local to :func:`create_router`.
+run time, and the session dependency is made in :func:`create_router`.
 """
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from candor_shared.clock import Clock, utcnow
 from candor_sla_monitor.agreements import repository as agreements
+from candor_sla_monitor.dependencies import ServiceSlug, group_query, read_transactions
 from candor_sla_monitor.ledger import facts
 from candor_sla_monitor.ledger.facts_schemas import FactsOut
 
@@ -22,9 +22,7 @@ def create_router(
     """The facts route, reading through ``sessions``; ``clock`` says what now is."""
     router = APIRouter(prefix="/v1/services", tags=["facts"])
 
-    async def session() -> AsyncIterator[AsyncSession]:
-        async with sessions() as read_session, read_session.begin():
-            yield read_session
+    session = read_transactions(sessions)
 
     @router.get(
         "/{service_slug}/facts",
@@ -43,15 +41,12 @@ def create_router(
         },
     )
     async def get_facts(
-        service_slug: Annotated[str, Path(min_length=1, max_length=63)],
+        service_slug: ServiceSlug,
         read_session: Annotated[AsyncSession, Depends(session)],
         group: Annotated[
             str | None,
-            Query(
-                min_length=1,
-                max_length=64,
-                description="A group's id: the current period against the service's agreement "
-                "with it.",
+            group_query(
+                "A group's id: the current period against the service's agreement with it."
             ),
         ] = None,
     ) -> FactsOut:

@@ -1,19 +1,19 @@
 """HTTP endpoint of the ledger, served on sla-monitor's own port.
 
 No ``from __future__ import annotations`` here: FastAPI reads the endpoint's annotations at
-run time, and the session dependency is local to :func:`create_router`.
+run time, and the session dependency is made in :func:`create_router`.
 """
 
-from collections.abc import AsyncIterator
 from datetime import UTC
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from candor_shared.clock import Clock, utcnow
 from candor_shared.intervals import Window
+from candor_sla_monitor.dependencies import ServiceSlug, read_transactions
 from candor_sla_monitor.ledger import service
 from candor_sla_monitor.ledger.schemas import LedgerOut, OutageOut
 
@@ -24,9 +24,7 @@ def create_router(
     """The ``/v1/ledger`` routes, reading through ``sessions``; ``clock`` says what now is."""
     router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 
-    async def session() -> AsyncIterator[AsyncSession]:
-        async with sessions() as read_session, read_session.begin():
-            yield read_session
+    session = read_transactions(sessions)
 
     @router.get(
         "/{service_slug}",
@@ -35,7 +33,7 @@ def create_router(
         responses={422: {"description": "The window is missing, malformed or empty."}},
     )
     async def get_ledger(
-        service_slug: Annotated[str, Path(min_length=1, max_length=63)],
+        service_slug: ServiceSlug,
         window_start: Annotated[
             AwareDatetime,
             Query(alias="from", description="Start of the window, ISO 8601 with a UTC offset."),

@@ -2,18 +2,18 @@
 report of a month as of now, made on the spot (the ledger's perceived column included).
 
 No ``from __future__ import annotations`` here: FastAPI reads the endpoint's annotations at
-run time, and the session dependency is local to :func:`create_router`.
+run time, and the session dependency is made in :func:`create_router`.
 """
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from candor_shared.clock import Clock, utcnow
 from candor_shared.contract import PerceptionReport, ServiceRef
 from candor_sla_monitor.agreements import repository as agreements
+from candor_sla_monitor.dependencies import ServiceSlug, read_transactions
 from candor_sla_monitor.perception import service
 from candor_sla_monitor.reports.builder import PeriodNotBegun
 from candor_sla_monitor.reports.periods import BadPeriod, period_of
@@ -26,9 +26,7 @@ def create_router(
     """The perception route, reading through ``sessions``; ``clock`` says what now is."""
     router = APIRouter(prefix="/v1/services", tags=["perception"])
 
-    async def session() -> AsyncIterator[AsyncSession]:
-        async with sessions() as read_session, read_session.begin():
-            yield read_session
+    session = read_transactions(sessions)
 
     @router.get(
         "/{service_slug}/perception",
@@ -44,7 +42,7 @@ def create_router(
         },
     )
     async def get_perception(
-        service_slug: Annotated[str, Path(min_length=1, max_length=63)],
+        service_slug: ServiceSlug,
         read_session: Annotated[AsyncSession, Depends(session)],
         month: Annotated[
             str | None,
