@@ -3,12 +3,19 @@ from its own, at /v1/services/{slug}/agreements; each write publishes the servic
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from candor_incident_api.catalog import repository as catalog
+from candor_incident_api.catalog.models import Service
 from candor_shared.contract import ServiceUpserted
+from candor_shared.db import create_engine
 from tests.conftest import RunningApi
 from tests.kafka_helpers import read_events
 
@@ -172,3 +179,37 @@ async def test_only_admins_write_and_viewers_read(
         assert (await viewer.get("/v1/services/payroll/agreements")).status_code == 200
         assert (await viewer.put(address, json=OWN)).status_code == 403
         assert (await viewer.delete(address)).status_code == 403
+
+
+async def test_deleting_a_group_waits_for_a_catalog_write_in_flight_and_versions_after_it(
+    operator: httpx.AsyncClient, api: RunningApi, databases: Any
+) -> None:
+    # Deleting a group publishes again each service that had an agreement with it, under a
+    # new version. It must take the catalog's write lock like every other catalog write:
+    # else it bumps the version it read before a concurrent write committed, and two
+    # different states of the service go out under one version (sla-monitor keeps the first
+    # and drops the other, as an old copy).
+    if not databases.is_postgres:
+        pytest.skip("writers race for real on PostgreSQL only")
+    finance, _hr = await setup(operator)
+    put = await operator.put(f"/v1/services/payroll/agreements/{finance}", json=FINANCE)
+    assert put.headers["etag"].endswith('-2"')
+    settings = api.settings
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    try:
+        async with async_sessionmaker(engine)() as session, session.begin():
+            # A catalog write in flight: it holds the lock and moves Payroll to version 3.
+            await catalog.lock_catalog(session)
+            await session.execute(
+                update(Service).where(Service.slug == "payroll").values(version=3)
+            )
+            deleting = asyncio.create_task(operator.delete(f"/v1/groups/{finance}"))
+            await asyncio.sleep(0.5)
+        deleted = await deleting
+    finally:
+        await engine.dispose()
+
+    assert deleted.status_code == 204, deleted.text
+    payroll = await operator.get("/v1/services/payroll")
+    assert payroll.headers["etag"].endswith('-4"')
+    assert (await operator.get("/v1/services/payroll/agreements")).json()["groups"] == []

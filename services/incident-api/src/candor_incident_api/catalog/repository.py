@@ -285,11 +285,14 @@ async def group_agreement(
 async def services_with_group_agreement(
     session: AsyncSession, group_id: uuid.UUID
 ) -> list[Service]:
-    """The services that have an agreement with this group, by slug."""
+    """The services that have an agreement with this group, by slug, as stored now (rows
+    already loaded in the session, by the group's services say, are read again: call it
+    after :func:`lock_catalog` to bump their versions)."""
     rows = await session.scalars(
         select(Service)
         .join(GroupAgreement, GroupAgreement.service_id == Service.id)
         .where(GroupAgreement.group_id == group_id)
         .order_by(Service.slug)
+        .execution_options(populate_existing=True)
     )
     return list(rows)

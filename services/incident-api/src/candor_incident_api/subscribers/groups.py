@@ -101,7 +101,10 @@ async def delete_group(*, session: AsyncSession, group: SubscriberGroup) -> None
     followed; its agreements with services go too (each such service is published again)."""
     group_id = str(group.id)
     # Its agreements with services go with it (the rows cascade): those services are
-    # published again, so that sla-monitor stops evaluating the group's terms.
+    # published again, so that sla-monitor stops evaluating the group's terms. That is a
+    # catalog write: the lock first, so that the versions read below are not bumped by a
+    # concurrent write in between (two states under one version, one of them dropped).
+    await catalog.lock_catalog(session)
     with_agreements = await catalog.services_with_group_agreement(session, group.id)
     await session.delete(group)
     await session.flush()
