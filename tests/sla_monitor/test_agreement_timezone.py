@@ -228,3 +228,39 @@ async def test_the_budget_of_a_stored_agreement_with_an_unknown_zone_is_a_404_sa
     assert "not an IANA timezone name" in email.json()["detail"]
     assert vpn.status_code == 200, vpn.text
     assert vpn.json()["timezone"] == "Europe/Paris"
+
+
+async def test_a_groups_agreement_with_an_unknown_zone_does_not_hold_back_the_services_own(
+    sla: RunningWorker,
+) -> None:
+    # VPN's own agreement is valid; its agreement with Finance was stored before the
+    # contract checked zones. The round skips Finance's and still alerts on VPN's own.
+    async with transaction(sla.sessions) as session:
+        await agreements.upsert(
+            session,
+            service_id="svc-vpn",
+            service_slug="vpn",
+            name="VPN",
+            terms={"timezone": "Europe/Paris", **MONTHLY},
+            version=1,
+            group_agreements={
+                "g-finance": {
+                    "name": "Finance",
+                    "terms": {"timezone": "Mars/Olympus", **MONTHLY},
+                }
+            },
+        )
+    vpn = snapshot("0195f0c2-cccc-7000-8000-00000000000c", version=1, started="11:00")
+    vpn = vpn.model_copy(update={"service": vpn.service.model_copy(update={"slug": "vpn"})})
+    await publish(sla.worker, opened(vpn))
+    await wait_handled(sla.worker, 1)
+
+    published = await evaluate_all(sessions=sla.sessions, now=at("12:00"), at_risk_share=0.75)
+
+    assert published > 0
+    async with sla.sessions() as session:
+        firing = {
+            (row.service_slug, row.group_id)
+            for row in await session.scalars(select(BudgetAlert).where(BudgetAlert.firing))
+        }
+    assert firing == {("vpn", "")}

@@ -217,17 +217,29 @@ async def evaluate_service(
     *, session: AsyncSession, agreement: Agreement, now: datetime, at_risk_share: float
 ) -> list[SlaBurnRateAlert | SlaAtRisk]:
     """Publish what changed for each agreement of one service (its own and each group's)
-    since its last evaluation; returns it."""
+    since its last evaluation; returns it. An agreement whose stored terms no longer
+    validate is logged and skipped: the service's other agreements are still evaluated."""
     published: list[SlaBurnRateAlert | SlaAtRisk] = []
     for evaluated in agreements.evaluated(agreement):
-        if evaluated.terms is not None:
-            published += await evaluate_agreement(
-                session=session,
-                agreement=agreement,
-                evaluated=evaluated,
-                now=now,
-                at_risk_share=at_risk_share,
+        if evaluated.terms is None:
+            continue
+        try:
+            evaluated.validated()
+        except ValidationError as error:
+            log.warning(
+                "budget.terms_invalid",
+                service=agreement.service_slug,
+                group=evaluated.group_id or None,
+                error=agreements.invalid_reasons(error),
             )
+            continue
+        published += await evaluate_agreement(
+            session=session,
+            agreement=agreement,
+            evaluated=evaluated,
+            now=now,
+            at_risk_share=at_risk_share,
+        )
     return published
 
 
