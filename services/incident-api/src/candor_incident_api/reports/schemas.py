@@ -29,6 +29,6 @@ class ReportRequested(BaseModel):
     report_url: str = Field(description="Where the report will be served (JSON or HTML).")
     group: GroupRef | None = Field(
         default=None,
-        description="The group of users whose agreement the report is against; null: the "
+        description="The group of users whose agreement the report is against; absent: the "
         "service's own.",
     )
