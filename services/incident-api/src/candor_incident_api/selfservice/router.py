@@ -123,6 +123,21 @@ async def _read(
     )
 
 
+async def _choices(session: SessionDep, reading: form.Reading) -> dict[str, Any]:
+    """What the subscribe and preferences forms both show: the catalog to choose from, what
+    ``reading`` chose in it, and what was wrong with it."""
+    return {
+        "services": await repository.all_services(session),
+        "components": await repository.components_by_service(session),
+        "chosen": set(reading.services),
+        "chosen_components": set(reading.components),
+        "timezone": reading.timezone,
+        "language": reading.language,
+        "languages": form.LANGUAGES,
+        "errors": reading.errors,
+    }
+
+
 async def _form(
     *, state: StateDep, session: SessionDep, reading: form.Reading, status_code: int = 200
 ) -> HTMLResponse:
@@ -131,14 +146,7 @@ async def _form(
         status_code,
         heading="Subscribe to service notices",
         email=reading.email,
-        services=await repository.all_services(session),
-        components=await repository.components_by_service(session),
-        chosen=set(reading.services),
-        chosen_components=set(reading.components),
-        timezone=reading.timezone,
-        language=reading.language,
-        languages=form.LANGUAGES,
-        errors=reading.errors,
+        **await _choices(session, reading),
         public_url=state.settings.public_url.rstrip("/"),
     )
 
@@ -298,14 +306,7 @@ async def _preferences_page(
         status_code,
         heading="Your Candor subscription",
         email=subscriber.email,
-        services=await repository.all_services(session),
-        components=await repository.components_by_service(session),
-        chosen=set(reading.services),
-        chosen_components=set(reading.components),
-        timezone=reading.timezone,
-        language=reading.language,
-        languages=form.LANGUAGES,
-        errors=reading.errors,
+        **await _choices(session, reading),
         saved=saved,
         public_url=state.settings.public_url.rstrip("/"),
     )
