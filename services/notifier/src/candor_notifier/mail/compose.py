@@ -42,6 +42,7 @@ __all__ = [
     "local_time",
     "notice_email",
     "render_text",
+    "subject_line",
     "subject_of",
 ]
 
@@ -128,11 +129,26 @@ def subject_of(*, kind: NoticeKind, incident: IncidentSnapshot, language: str = 
     status = "resolved" if kind == "resolved" else incident.status
     label_id = REOPENED_LABEL if kind == "reopened" else STATUS_LABELS[status]
     subject_id = {"updated": UPDATE_SUBJECT, "holding": HOLDING_SUBJECT}.get(kind, SUBJECT)
-    label = words.gettext(label_id)
+    return subject_line(
+        subject_id,
+        language=language,
+        title=incident.title,
+        label=words.gettext(label_id),
+        service=incident.service.name,
+    )
+
+
+def subject_line(subject_id: str, *, language: str, title: str, **values: str) -> str:
+    """``subject_id`` (a catalog id taking ``%(title)s`` and ``values``) in ``language``, on
+    one line; the operator's ``title`` is cut to fit a subject.
+
+    One rule for the subject of every email Candor sends to users: incident notices,
+    maintenance, reports.
+    """
+    words = translations_for(language_for(language))
     subject = words.gettext(subject_id) % {
-        "label": label,
-        "service": incident.service.name,
-        "title": header_safe(incident.title, limit=SUBJECT_TITLE_LIMIT),
+        **values,
+        "title": header_safe(title, limit=SUBJECT_TITLE_LIMIT),
     }
     return header_safe(subject)
 

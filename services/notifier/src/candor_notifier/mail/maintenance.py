@@ -11,7 +11,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any, Literal, get_args
 
-from candor_notifier.mail.compose import Recipient, header_safe, notice_email, zone_of
+from candor_notifier.mail.compose import Recipient, header_safe, notice_email, subject_line, zone_of
 from candor_notifier.mail.languages import (
     N_,
     duration_in_words,
@@ -69,7 +69,6 @@ NOTICEABLE = {
     "major": N_("You may not be able to use it while the work lasts."),
     "critical": N_("It will be unavailable while the work lasts."),
 }
-SUBJECT_TITLE_LIMIT = 150
 
 
 def services_of(maintenance: MaintenanceSnapshot) -> str:
@@ -81,12 +80,12 @@ def maintenance_subject(
     *, kind: MaintenanceKind, maintenance: MaintenanceSnapshot, language: str = "en"
 ) -> str:
     """``Planned maintenance: Email — Database upgrade``, on one line, in ``language``."""
-    words = translations_for(language_for(language))
-    subject = words.gettext(SUBJECTS[kind]) % {
-        "services": services_of(maintenance),
-        "title": header_safe(maintenance.title, limit=SUBJECT_TITLE_LIMIT),
-    }
-    return header_safe(subject)
+    return subject_line(
+        SUBJECTS[kind],
+        language=language,
+        title=maintenance.title,
+        services=services_of(maintenance),
+    )
 
 
 def _context(

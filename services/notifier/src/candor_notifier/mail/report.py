@@ -17,7 +17,7 @@ from typing import Any
 from babel.dates import format_date
 from babel.numbers import format_percent
 
-from candor_notifier.mail.compose import Recipient, header_safe, notice_email, zone_of
+from candor_notifier.mail.compose import Recipient, header_safe, notice_email, subject_line, zone_of
 from candor_notifier.mail.languages import (
     N_,
     duration_in_words,
@@ -42,7 +42,6 @@ KINDS = {
     "resolved": N_("Resolved"),
     "reopened": N_("It came back"),
 }
-SUBJECT_TITLE_LIMIT = 150
 STANDING = N_("%(period)s: %(availability)s available; the agreement promises %(agreed)s.")
 STANDING_UNAGREED = N_("%(period)s: %(availability)s available.")
 NOT_FINAL = N_("The period is not over: these figures may still change.")
@@ -82,12 +81,9 @@ def standing_words(standing: Standing, language: str = "en") -> str:
 def incident_subject(subject_id: str, *, incident: IncidentSnapshot, language: str) -> str:
     """``subject_id`` (a catalog id taking ``%(service)s`` and ``%(title)s``) in
     ``language``, about ``incident``, on one line; the title is cut to fit a subject."""
-    words = translations_for(language_for(language))
-    subject = words.gettext(subject_id) % {
-        "service": incident.service.name,
-        "title": header_safe(incident.title, limit=SUBJECT_TITLE_LIMIT),
-    }
-    return header_safe(subject)
+    return subject_line(
+        subject_id, language=language, title=incident.title, service=incident.service.name
+    )
 
 
 def report_subject(*, report: IncidentReportPublished, language: str = "en") -> str:
