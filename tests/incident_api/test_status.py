@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 from typing import Any
 
 import feedparser
 import httpx
 from icalendar import Calendar
 
-from tests.incident_api.helpers import post_alert
+from tests.incident_api.helpers import HtmlPage, parsed_page, post_alert, words
 from tests.payloads import alertmanager
 
 INTERNAL_NOTE = "sw-42 rebooted by hand, ask Bob (secret note)"
@@ -140,48 +139,6 @@ def _leaks(text: str, world: World) -> list[str]:
     return [item for item in internal if item in text]
 
 
-class _Page(HTMLParser):
-    """Checks that tags nest and close, and collects each element's text by id."""
-
-    VOID = {"meta", "link", "br", "img", "input", "hr", "source", "wbr", "area", "col"}
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.open: list[tuple[str, str | None]] = []
-        self.errors: list[str] = []
-        self.text_by_id: dict[str, str] = {}
-        self.times: list[str] = []
-        self.lang: str | None = None
-        self.saw: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        self.saw.add(tag)
-        if tag == "html":
-            self.lang = attributes.get("lang")
-        if tag == "time":
-            self.times.append(attributes.get("datetime") or "")
-        if tag not in self.VOID:
-            self.open.append((tag, attributes.get("id")))
-            if attributes.get("id"):
-                self.text_by_id.setdefault(attributes["id"] or "", "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.open or self.open[-1][0] != tag:
-            self.errors.append(f"</{tag}> closes {self.open[-1:] or 'nothing'}")
-            return
-        self.open.pop()
-
-    def handle_data(self, data: str) -> None:
-        for _, element_id in self.open:
-            if element_id:
-                self.text_by_id[element_id] += data
-
-
-def _words(text: str) -> str:
-    return " ".join(text.split())
-
-
 async def test_the_status_page_shows_what_users_were_told_and_nothing_internal(
     api: Any, operator: httpx.AsyncClient
 ) -> None:
@@ -193,17 +150,13 @@ async def test_the_status_page_shows_what_users_were_told_and_nothing_internal(
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/html")
     assert response.headers["cache-control"] == "public, max-age=30"
-    page = _Page()
-    page.feed(response.text)
-    page.close()
-    assert page.errors == []
-    assert page.open == []
+    page = parsed_page(response.text)
     assert page.lang == "en"
     assert {"header", "main", "section", "h1", "h2", "table", "th", "time"} <= page.saw
     assert 'name="viewport"' in response.text
     assert _leaks(response.text, world) == []
 
-    current = _words(page.text_by_id[f"incident-{world.network_incident}"])
+    current = words(page.text_by_id[f"incident-{world.network_incident}"])
     assert "Network outage in building B" in current
     assert "A failed switch is being replaced." in current
     assert "Next update by 01 Jan 2099, 10:30 UTC" in current
@@ -217,10 +170,10 @@ async def test_the_status_page_shows_what_users_were_told_and_nothing_internal(
     assert "Operational" in page.text_by_id["service-payroll"]  # held back: not public yet
     assert "Operational" in page.text_by_id["service-vpn"]
 
-    past = _words(page.text_by_id[f"incident-{world.vpn_incident}"])
+    past = words(page.text_by_id[f"incident-{world.vpn_incident}"])
     assert "VPN connections drop" in past
     assert "A certificate had expired; it was renewed." in past
-    planned = _words(page.text_by_id[f"maintenance-{world.planned_window['id']}"])
+    planned = words(page.text_by_id[f"maintenance-{world.planned_window['id']}"])
     assert "Mail server upgrade" in planned
     assert "Planned" in planned
     assert "Affected: Email" in planned
@@ -361,7 +314,7 @@ async def test_maintenance_in_progress_shows_on_its_services(
     assert [(w["id"], w["status"]) for w in summary["maintenance"]] == [
         (window["id"], "in_progress")
     ]
-    page = _Page()
+    page = HtmlPage()
     page.feed(response.text)
     assert "Under maintenance" in page.text_by_id["service-email"]
     assert "Under maintenance" not in page.text_by_id["service-vpn"]

@@ -4,11 +4,12 @@ needed. A report still a draft, or none at all, is linked from nowhere and not s
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from tests.incident_api.helpers import parsed_page, words
 
 INTERNAL = "sw-42 rebooted by hand, ask Bob (internal)"
 REPORT = {
@@ -17,64 +18,6 @@ REPORT = {
     "what_was_done": "We installed a new certificate and resent the waiting mail.",
     "follow_ups": ["Renew certificates automatically.", "Alert before a certificate expires."],
 }
-
-
-class _Page(HTMLParser):
-    """Tags that nest and close; visible text per element id (scripts left out); links."""
-
-    VOID = {"meta", "link", "br", "img", "input", "hr", "source", "wbr", "area", "col"}
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.open: list[tuple[str, str | None]] = []
-        self.errors: list[str] = []
-        self.text_by_id: dict[str, str] = {}
-        self.text = ""
-        self.links: list[tuple[str, str]] = []
-        self._href: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        self.text += " "  # elements apart, as a reader sees them
-        if tag == "a":
-            self._href = attributes.get("href") or ""
-            self.links.append((self._href, ""))
-        if tag not in self.VOID:
-            self.open.append((tag, attributes.get("id")))
-            if attributes.get("id"):
-                self.text_by_id.setdefault(attributes["id"] or "", "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.open or self.open[-1][0] != tag:
-            self.errors.append(f"</{tag}> closes {self.open[-1:] or 'nothing'}")
-            return
-        self.open.pop()
-        if tag == "a":
-            self._href = None
-
-    def handle_data(self, data: str) -> None:
-        if any(tag in ("script", "style", "title") for tag, _ in self.open):
-            return
-        self.text += data
-        if self._href is not None:
-            href, text = self.links[-1]
-            self.links[-1] = (href, text + data)
-        for _, element_id in self.open:
-            if element_id:
-                self.text_by_id[element_id] += data
-
-
-def _parsed(html: str) -> _Page:
-    page = _Page()
-    page.feed(html)
-    page.close()
-    assert page.errors == []
-    assert page.open == []
-    return page
-
-
-def _words(text: str) -> str:
-    return " ".join(text.split())
 
 
 async def _resolved_incident(operator: httpx.AsyncClient, title: str) -> str:
@@ -136,10 +79,10 @@ async def test_a_past_incident_links_its_published_report_and_the_page_shows_it(
         not_an_id = await public.get("/status/incidents/not-an-id/report")
 
     assert status.status_code == 200, status.text
-    page = _parsed(status.text)
-    report_links = [(href, _words(text)) for href, text in page.links if "/report" in href]
+    page = parsed_page(status.text)
+    report_links = [(href, words(text)) for href, text in page.links if "/report" in href]
     assert report_links == [(report_url, "Read the incident report: Email cannot be sent")]
-    assert "Read the incident report" in _words(page.text_by_id[f"incident-{published}"])
+    assert "Read the incident report" in words(page.text_by_id[f"incident-{published}"])
     for other in (drafted, bare):
         assert "report" not in page.text_by_id[f"incident-{other}"]
     urls = {item["id"]: item["report_url"] for item in summary["past_incidents"]}
@@ -148,17 +91,17 @@ async def test_a_past_incident_links_its_published_report_and_the_page_shows_it(
     assert report.status_code == 200, report.text
     assert report.headers["content-type"].startswith("text/html")
     assert report.headers["cache-control"] == "public, max-age=30"
-    shown = _parsed(report.text)
-    text = _words(shown.text)
+    shown = parsed_page(report.text)
+    text = words(shown.text)
     assert "Incident report: Email cannot be sent" in text
     assert "Services affected Email" in text
-    assert _words(shown.text_by_id["impact"]) == f"What you could not do {REPORT['impact']}"
-    assert _words(shown.text_by_id["cause"]) == f"Why it happened {REPORT['cause']}"
-    assert _words(shown.text_by_id["done"]) == f"What was done {REPORT['what_was_done']}"
-    follow_ups = _words(shown.text_by_id["follow-ups"])
+    assert words(shown.text_by_id["impact"]) == f"What you could not do {REPORT['impact']}"
+    assert words(shown.text_by_id["cause"]) == f"Why it happened {REPORT['cause']}"
+    assert words(shown.text_by_id["done"]) == f"What was done {REPORT['what_was_done']}"
+    follow_ups = words(shown.text_by_id["follow-ups"])
     assert "Renew certificates automatically. — done on" in follow_ups
     assert "Alert before a certificate expires. — not done yet" in follow_ups
-    told = _words(shown.text_by_id["told"])
+    told = words(shown.text_by_id["told"])
     # What users were told, in order, whatever JavaScript does with the times.
     messages = [
         "Sending email fails. We are looking into it.",
@@ -174,7 +117,7 @@ async def test_a_past_incident_links_its_published_report_and_the_page_shows_it(
     for missing in (not_published, never_written, not_an_id):
         assert missing.status_code == 404
         assert missing.headers["content-type"].startswith("text/html")
-        assert "There is no published report for this incident." in _words(
-            _parsed(missing.text).text
+        assert "There is no published report for this incident." in words(
+            parsed_page(missing.text).text
         )
         assert REPORT["cause"] not in missing.text
