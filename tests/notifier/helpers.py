@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import uuid
-from datetime import datetime
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,6 +28,7 @@ from candor_shared.contract import (
     new_event,
     to_kafka,
 )
+from tests.processes import ServiceProcess, process_env
 
 SOURCE = "/tests/notifier"
 EMAIL_SERVICE = ServiceRef(id=str(uuid.UUID(int=1)), slug="email", name="Email")
@@ -138,14 +138,8 @@ async def subscribe(
     return str(response.json()["id"])
 
 
-def process_env(settings: Any, **overrides: Any) -> dict[str, str]:
-    """The environment of a notifier process with these settings (CANDOR_* variables)."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("CANDOR_")}
-    values = {**settings.model_dump(), "notifier_port": free_port(), **overrides}
-    for name, value in values.items():
-        if value is None:
-            continue
-        env[f"CANDOR_{name.upper()}"] = (
-            value.isoformat() if isinstance(value, datetime) else str(value)
-        )
-    return env
+def notifier_process(settings: Any, log: Path, **overrides: Any) -> ServiceProcess:
+    """``python -m candor_notifier run`` with these settings and ``overrides``, on a port of
+    its own, its output appended to ``log``."""
+    env = process_env(settings, **{"notifier_port": free_port(), **overrides})
+    return ServiceProcess("candor_notifier", env, log)

@@ -6,9 +6,6 @@ killed) at a named step.
 
 from __future__ import annotations
 
-import asyncio
-import signal
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,46 +20,8 @@ from candor_shared.clock import utcnow
 from candor_shared.db import create_engine, session_factory, transaction
 from candor_shared.runtime import migrate
 from tests.conftest import eventually
-from tests.notifier.helpers import deliveries, opened, process_env, publish, snapshot
-
-KILLED = 137
-SLOW = 60.0
-
-
-class NotifierProcess:
-    """``python -m candor_notifier run`` with the test's settings."""
-
-    def __init__(self, settings: Any, log: Path, **overrides: Any) -> None:
-        self._env = process_env(settings, **overrides)
-        self._log = log
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        with self._log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "candor_notifier",
-                "run",
-                env=self._env,
-                stdout=log,
-                stderr=log,
-            )
-
-    async def exited(self) -> int:
-        assert self.process is not None
-        return await asyncio.wait_for(self.process.wait(), timeout=SLOW)
-
-    async def terminate(self) -> int:
-        assert self.process is not None
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-        return await self.exited()
-
-    async def kill(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
+from tests.notifier.helpers import deliveries, notifier_process, opened, publish, snapshot
+from tests.processes import KILLED, SLOW
 
 
 async def _subscriber_known(settings: Any, sessions: Any) -> None:
@@ -99,10 +58,10 @@ async def test_killed_before_the_commit_sends_exactly_once(
     settings = notifier_settings
     await _subscriber_known(settings, ledger)
     await publish(settings, opened(snapshot()))
-    doomed = NotifierProcess(
+    doomed = notifier_process(
         settings, tmp_path / "notifier.log", failpoints="consumer.before_commit"
     )
-    survivor = NotifierProcess(settings, tmp_path / "notifier.log")
+    survivor = notifier_process(settings, tmp_path / "notifier.log")
     try:
         await doomed.start()
         assert await doomed.exited() == KILLED
@@ -132,13 +91,13 @@ async def test_killed_between_smtp_and_ledger_sends_twice_with_one_message_id(
     }
     await _subscriber_known(settings, ledger)
     await publish(settings, opened(snapshot()))
-    doomed = NotifierProcess(
+    doomed = notifier_process(
         settings,
         tmp_path / "notifier.log",
         failpoints="notifier.after_smtp_before_ledger",
         **fast_lease,
     )
-    survivor = NotifierProcess(settings, tmp_path / "notifier.log", **fast_lease)
+    survivor = notifier_process(settings, tmp_path / "notifier.log", **fast_lease)
     try:
         await doomed.start()
         assert await doomed.exited() == KILLED

@@ -22,6 +22,7 @@ from tests.conftest import Databases, RunningNotifier, eventually
 from tests.notifier.helpers import (
     deliveries,
     handled_events,
+    notifier_process,
     opened,
     publish,
     resolved,
@@ -29,12 +30,10 @@ from tests.notifier.helpers import (
     subscriber,
 )
 from tests.notifier.test_crash_recovery import (
-    KILLED,
-    SLOW,
-    NotifierProcess,
     _subscriber_known,
     ledger,  # noqa: F401  (a fixture)
 )
+from tests.processes import KILLED, SLOW
 
 
 async def delivery_facts(settings: Any) -> list[CloudEvent[NoticeDelivered]]:
@@ -193,13 +192,13 @@ async def test_killed_between_smtp_and_ledger_still_publishes_one_fact(
     await _subscriber_known(settings, ledger)
     event = opened(snapshot())
     await publish(settings, event)
-    doomed = NotifierProcess(
+    doomed = notifier_process(
         settings,
         tmp_path / "notifier.log",
         failpoints="notifier.after_smtp_before_ledger",
         **fast_lease,
     )
-    survivor = NotifierProcess(settings, tmp_path / "notifier.log", **fast_lease)
+    survivor = notifier_process(settings, tmp_path / "notifier.log", **fast_lease)
     try:
         await doomed.start()
         assert await doomed.exited() == KILLED

@@ -17,13 +17,16 @@ from candor_shared.contract.sla import NoticeSettled
 from candor_shared.db import transaction
 from candor_shared.runtime import migrate
 from tests.conftest import eventually
-from tests.notifier.helpers import deliveries, opened, publish, snapshot
-from tests.notifier.test_crash_recovery import (
-    SLOW,
-    NotifierProcess,
-    ledger,  # noqa: F401  (a fixture)
+from tests.notifier.helpers import (
+    deliveries,
+    notifier_process,
+    opened,
+    publish,
+    snapshot,
 )
+from tests.notifier.test_crash_recovery import ledger  # noqa: F401  (a fixture)
 from tests.notifier.test_faults_quarantine import delivery_topic
+from tests.processes import SLOW
 
 RECIPIENTS = 1000
 KILL_AFTER = 300
@@ -72,8 +75,8 @@ async def test_killed_mid_fan_out_every_recipient_gets_one_message_but_those_in_
     settings = notifier_settings
     await _followers_known(settings, ledger)
     await publish(settings, opened(snapshot()))
-    doomed = NotifierProcess(settings, tmp_path / "notifier.log", **FAST_LEASE)
-    survivor = NotifierProcess(settings, tmp_path / "notifier.log", **FAST_LEASE)
+    doomed = notifier_process(settings, tmp_path / "notifier.log", **FAST_LEASE)
+    survivor = notifier_process(settings, tmp_path / "notifier.log", **FAST_LEASE)
     try:
         await doomed.start()
         await eventually(lambda: len(mail.mails) >= KILL_AFTER, timeout=SLOW)

@@ -12,17 +12,12 @@ within 2 minutes (update due 60 seconds before, at risk at 60 % of the time, 72 
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -36,10 +31,9 @@ from candor_sla_monitor.models import OutboxRecord
 from candor_sla_monitor.settings import SlaSettings
 from tests.conftest import eventually
 from tests.kafka_helpers import read_events, read_raw
+from tests.processes import KILLED, SLOW, ServiceProcess, process_env
 from tests.sla_monitor.deadline_helpers import Fired, agreement, fired_on_topic, incident, stamped
 
-KILLED = 137
-SLOW = 60.0
 LEAD = timedelta(seconds=15)
 """How long after the test sends an incident its first deadline event falls due: time for
 the process to record it and for the test to kill it before it fires."""
@@ -54,68 +48,15 @@ TERMS = {
 _KINDS = {"update_due", "at_risk", "breached"}
 
 
-class SlaProcess:
+def _sla_monitor(settings: SlaSettings, log: Path, *, failpoints: str = "") -> ServiceProcess:
     """``python -m candor_sla_monitor run`` with the test's settings."""
-
-    def __init__(self, settings: SlaSettings, log: Path, *, failpoints: str = "") -> None:
-        self.settings = settings
-        self._env = _process_env(settings, failpoints=failpoints)
-        self._log = log
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        with self._log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "candor_sla_monitor",
-                "run",
-                env=self._env,
-                stdout=log,
-                stderr=log,
-            )
-
-    async def ready(self) -> None:
-        """Wait until its consumers have joined and its database answers (``/readyz``)."""
-        await eventually(self._ready, timeout=SLOW)
-
-    async def _ready(self) -> bool:
-        assert self.process is not None
-        if self.process.returncode is not None:
-            raise AssertionError(f"sla-monitor exited with {self.process.returncode}")
-        url = f"http://127.0.0.1:{self.settings.sla_monitor_port}/readyz"
-        try:
-            async with httpx.AsyncClient(timeout=5) as client:
-                return (await client.get(url)).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    async def exited(self) -> int:
-        assert self.process is not None
-        return await asyncio.wait_for(self.process.wait(), timeout=SLOW)
-
-    async def terminate(self) -> int:
-        assert self.process is not None
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-        return await self.exited()
-
-    async def kill(self) -> None:
-        """SIGKILL: no clean-up, nothing flushed, no consumer leaves its group."""
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
+    env = process_env(settings, **({"failpoints": failpoints} if failpoints else {}))
+    return ServiceProcess("candor_sla_monitor", env, log)
 
 
-def _process_env(settings: SlaSettings, *, failpoints: str) -> dict[str, str]:
-    """The environment of a process with these settings (``CANDOR_*`` variables)."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("CANDOR_")}
-    for name, value in settings.model_dump().items():
-        if value is not None:
-            env[f"CANDOR_{name.upper()}"] = str(value)
-    if failpoints:
-        env["CANDOR_FAILPOINTS"] = failpoints
-    return env
+def _readyz(settings: SlaSettings) -> str:
+    """Answers 200 once its consumers have joined and its database answers."""
+    return f"http://127.0.0.1:{settings.sla_monitor_port}/readyz"
 
 
 @pytest.fixture
@@ -187,10 +128,10 @@ async def test_killed_while_deadlines_are_pending_they_fire_once_after_the_resta
     settings: SlaSettings, sessions: Any, tmp_path: Path
 ) -> None:
     log = tmp_path / "sla-monitor.log"
-    first, second, third = (SlaProcess(settings, log) for _ in range(3))
+    first, second, third = (_sla_monitor(settings, log) for _ in range(3))
     try:
         await first.start()
-        await first.ready()
+        await first.ready(_readyz(settings))
         await _send(settings, "catalog", agreement(TERMS))
         sent = utcnow()
         # A (major) reaches users within 2 minutes of 60 s ago + LEAD: update due at
@@ -257,11 +198,11 @@ async def test_killed_between_firing_and_the_broker_the_deadline_event_goes_out_
     """Killed once the breach is in the outbox (committed with the deadline's mark), before
     the relay sent it, or after the broker took it but before the relay forgot it."""
     log = tmp_path / "sla-monitor.log"
-    doomed = SlaProcess(settings, log, failpoints=failpoint)
-    survivor = SlaProcess(settings, log)
+    doomed = _sla_monitor(settings, log, failpoints=failpoint)
+    survivor = _sla_monitor(settings, log)
     try:
         await doomed.start()
-        await doomed.ready()
+        await doomed.ready(_readyz(settings))
         await _send(settings, "catalog", agreement(TERMS))
         sent = utcnow()
         # Breached 5 seconds ago: it fires as soon as the incident is recorded.
