@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
@@ -25,6 +25,7 @@ from candor_shared.contract import (
     ServiceRef,
     SubscriberUpserted,
     Topics,
+    from_kafka,
     new_event,
     to_kafka,
 )
@@ -94,6 +95,35 @@ async def publish(settings: Any, *events: CloudEvent[EventData]) -> None:
             )
     finally:
         await producer.stop()
+
+
+async def delivery_topic(settings: Any) -> list[CloudEvent[Any]]:
+    """Every event on the test's delivery topic so far, read up to its end (none before the
+    topic exists: unlike :func:`tests.kafka_helpers.read_raw`, it does not wait for it)."""
+    topic = Topics(settings.kafka_topic_prefix).delivery
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        enable_auto_commit=False,
+        metadata_max_age_ms=500,
+    )
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        partitions = consumer.partitions_for_topic(topic) or set()
+        assigned = [TopicPartition(topic, partition) for partition in sorted(partitions)]
+        if not assigned:
+            return []
+        consumer.assign(assigned)
+        await consumer.seek_to_beginning(*assigned)
+        ends = await consumer.end_offsets(assigned)
+        records: list[Any] = []
+        while [tp for tp in assigned if await consumer.position(tp) < ends[tp]]:
+            batch = await consumer.getmany(timeout_ms=200)
+            for part in batch.values():
+                records.extend(part)
+    finally:
+        await consumer.stop()
+    return [from_kafka(record.key, record.value, record.headers) for record in records]
 
 
 async def deliveries(sessions: Any) -> list[Delivery]:

@@ -8,7 +8,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import func, select
 
 from candor_dev.mailcatcher import MailCatcher
@@ -16,11 +15,12 @@ from candor_notifier.deliveries import service as deliveries_service
 from candor_notifier.incidents import service as incidents
 from candor_notifier.models import OutboxRecord
 from candor_shared.clock import utcnow
-from candor_shared.contract import CloudEvent, NoticeDelivered, Topics, from_kafka
+from candor_shared.contract import CloudEvent, NoticeDelivered, from_kafka
 from candor_shared.db import transaction
 from tests.conftest import Databases, RunningNotifier, eventually
 from tests.notifier.helpers import (
     deliveries,
+    delivery_topic,
     handled_events,
     notifier_process,
     opened,
@@ -38,35 +38,11 @@ from tests.processes import KILLED, SLOW
 
 async def delivery_facts(settings: Any) -> list[CloudEvent[NoticeDelivered]]:
     """Every NoticeDelivered on the test's delivery topic so far, read up to its end."""
-    topic = Topics(settings.kafka_topic_prefix).delivery
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        enable_auto_commit=False,
-        metadata_max_age_ms=500,
-    )
-    await consumer.start()
-    try:
-        await consumer._client.force_metadata_update()
-        partitions = consumer.partitions_for_topic(topic) or set()
-        assigned = [TopicPartition(topic, partition) for partition in sorted(partitions)]
-        if not assigned:
-            return []
-        consumer.assign(assigned)
-        await consumer.seek_to_beginning(*assigned)
-        ends = await consumer.end_offsets(assigned)
-        records: list[Any] = []
-        while [tp for tp in assigned if await consumer.position(tp) < ends[tp]]:
-            batch = await consumer.getmany(timeout_ms=200)
-            for part in batch.values():
-                records.extend(part)
-    finally:
-        await consumer.stop()
-    facts: list[CloudEvent[NoticeDelivered]] = []
-    for record in records:
-        event = from_kafka(record.key, record.value, record.headers)
-        if isinstance(event.data, NoticeDelivered):  # not the delivery counts (NoticeSettled)
-            facts.append(event)  # type: ignore[arg-type]
-    return facts
+    return [
+        event
+        for event in await delivery_topic(settings)
+        if isinstance(event.data, NoticeDelivered)  # not the delivery counts (NoticeSettled)
+    ]
 
 
 async def facts_of(settings: Any, *notice_ids: str) -> list[CloudEvent[NoticeDelivered]] | None:

@@ -19,13 +19,13 @@ from candor_shared.runtime import migrate
 from tests.conftest import eventually
 from tests.notifier.helpers import (
     deliveries,
+    delivery_topic,
     notifier_process,
     opened,
     publish,
     snapshot,
 )
 from tests.notifier.test_crash_recovery import ledger  # noqa: F401  (a fixture)
-from tests.notifier.test_faults_quarantine import delivery_topic
 from tests.processes import SLOW
 
 RECIPIENTS = 1000

@@ -7,17 +7,17 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import select
 
 from candor_dev.mailcatcher import MailCatcher
 from candor_notifier.catalog.models import SubscriberChannel as ChannelRow
 from candor_notifier.deliveries.quarantine import QUARANTINED
-from candor_shared.contract import CloudEvent, SubscriberChannel, Topics, from_kafka
+from candor_shared.contract import SubscriberChannel
 from candor_shared.contract.sla import EndpointQuarantined, NoticeSettled
 from tests.conftest import RunningNotifier, eventually
 from tests.notifier.helpers import (
     deliveries,
+    delivery_topic,
     handled_events,
     opened,
     publish,
@@ -51,34 +51,6 @@ async def hooks() -> AsyncIterator[HookCatcher]:
         yield catcher
     finally:
         await catcher.stop()
-
-
-async def delivery_topic(settings: Any) -> list[CloudEvent[Any]]:
-    """Every event on the test's delivery topic so far, read up to its end."""
-    topic = Topics(settings.kafka_topic_prefix).delivery
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        enable_auto_commit=False,
-        metadata_max_age_ms=500,
-    )
-    await consumer.start()
-    try:
-        await consumer._client.force_metadata_update()
-        partitions = consumer.partitions_for_topic(topic) or set()
-        assigned = [TopicPartition(topic, partition) for partition in sorted(partitions)]
-        if not assigned:
-            return []
-        consumer.assign(assigned)
-        await consumer.seek_to_beginning(*assigned)
-        ends = await consumer.end_offsets(assigned)
-        records: list[Any] = []
-        while [tp for tp in assigned if await consumer.position(tp) < ends[tp]]:
-            batch = await consumer.getmany(timeout_ms=200)
-            for part in batch.values():
-                records.extend(part)
-    finally:
-        await consumer.stop()
-    return [from_kafka(record.key, record.value, record.headers) for record in records]
 
 
 async def _of_type(settings: Any, model: type[Any], count: int) -> list[Any] | None:
