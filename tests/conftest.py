@@ -14,6 +14,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ from candor_dev.mailcatcher import MailCatcher
 from candor_dev.ports import free_port
 from candor_shared.db import create_engine
 from candor_shared.settings import CandorSettings
+from tests.notifier.hook_catcher import HookCatcher
 
 S = TypeVar("S", bound=CandorSettings)
 
@@ -211,6 +213,16 @@ async def operator(api: RunningApi) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+class HeldClock:
+    """A clock that says what the test sets (``clock.now = ...``), for workers given a clock."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 # ---- notifier --------------------------------------------------------------------------------
 
 
@@ -282,6 +294,31 @@ async def notifier(notifier_settings: Any) -> AsyncIterator[RunningNotifier]:
         yield running
     finally:
         await running.stop()
+
+
+@pytest.fixture
+async def held_notifier(notifier_settings: Any, clock: HeldClock) -> AsyncIterator[RunningWorker]:
+    """The notifier, telling the time by the test's ``clock`` fixture (each module sets its
+    own start)."""
+    from candor_notifier.worker import create_worker
+
+    running = RunningWorker(create_worker(notifier_settings, serve_http=False, clock=clock))
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+@pytest.fixture
+async def hooks() -> AsyncIterator[HookCatcher]:
+    """A local HTTP catcher standing in for Slack, Teams and webhook receivers."""
+    catcher = HookCatcher()
+    await catcher.start()
+    try:
+        yield catcher
+    finally:
+        await catcher.stop()
 
 
 # ---- sla-monitor ----------------------------------------------------------------------------

@@ -5,7 +5,6 @@ again."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -36,16 +35,6 @@ def notifier_settings(notifier_settings: Any) -> Any:
             "quarantine_cool_off_minutes": 30,
         }
     )
-
-
-@pytest.fixture
-async def hooks() -> AsyncIterator[HookCatcher]:
-    catcher = HookCatcher()
-    await catcher.start()
-    try:
-        yield catcher
-    finally:
-        await catcher.stop()
 
 
 async def test_the_timeline_tells_how_each_notice_was_delivered(

@@ -11,6 +11,7 @@ import httpx
 
 from candor_incident_api.postmortems.scheduler import LOOKBACK, ReportScheduler
 from candor_shared.contract import IncidentReportActionDone, IncidentReportPublished
+from tests.conftest import HeldClock
 from tests.kafka_helpers import read_events
 
 INCIDENTS = "candor.incident.v1"
@@ -196,13 +197,3 @@ async def test_no_automatic_report_after_an_operator_published_one_or_too_late(
     scheduler = ReportScheduler(sessions=sessions, auto_after=timedelta(days=2), clock=on_time)
     assert await scheduler.run_once() == 0
     assert (await operator.get(f"{path}/report")).json()["published_by"] == "admin"
-
-
-class HeldClock:
-    """A clock that says what the test sets."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now

@@ -4,7 +4,6 @@ group, through a dependency — each once; and their quiet hours for minor incid
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -17,7 +16,6 @@ from candor_notifier.audience.quiet import quiet_until
 from candor_notifier.deliveries.models import Delivery
 from candor_notifier.mail.compose import Recipient
 from candor_notifier.mail.digest import compose_digest
-from candor_notifier.worker import create_worker
 from candor_shared.contract import (
     CloudEvent,
     GroupDeleted,
@@ -26,36 +24,15 @@ from candor_shared.contract import (
     SubscriberUpserted,
     new_event,
 )
-from tests.conftest import RunningWorker, eventually
+from tests.conftest import HeldClock, RunningWorker, eventually
 from tests.notifier.helpers import SOURCE, bodies, deliveries, handled_events, opened, publish
 
 NOW = datetime(2025, 11, 24, 21, 30, tzinfo=UTC)  # 22:30 in Paris
 
 
-class HeldClock:
-    """A clock that says what the test sets."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> HeldClock:
     return HeldClock(NOW)
-
-
-@pytest.fixture
-async def held_notifier(notifier_settings: Any, clock: HeldClock) -> AsyncIterator[RunningWorker]:
-    """The notifier, telling the time by the test's clock."""
-    running = RunningWorker(create_worker(notifier_settings, serve_http=False, clock=clock))
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 def person(

@@ -13,10 +13,10 @@ import pytest
 from candor_dev.mailcatcher import MailCatcher
 from candor_notifier.worker import create_worker
 from candor_shared.contract import CloudEvent, IncidentResolved, IncidentSnapshot, new_event
-from tests.conftest import RunningWorker, eventually
+from tests.conftest import HeldClock, RunningWorker, eventually
 from tests.notifier.helpers import SOURCE, bodies, deliveries, handled_events, opened, publish
 from tests.notifier.helpers import snapshot as incident_snapshot
-from tests.notifier.test_holding_updates import PEOPLE, HeldClock, person, public_update, stamped
+from tests.notifier.test_holding_updates import PEOPLE, person, public_update, stamped
 
 OPENED_AT = datetime(2025, 11, 24, 9, 0, tzinfo=UTC)
 FIRST_UPDATE_AT = datetime(2025, 11, 24, 10, 5, tzinfo=UTC)

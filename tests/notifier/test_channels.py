@@ -11,7 +11,6 @@ import base64
 import hashlib
 import hmac
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -45,16 +44,6 @@ SECRET = "whsec_" + base64.b64encode(b"a secret of thirty-two bytes!!!!").decode
 def notifier_settings(notifier_settings: Any) -> Any:
     """The notifier, allowed to reach the local catcher (and only 127.0.0.1)."""
     return notifier_settings.model_copy(update={"outbound_allowlist": "127.0.0.1"})
-
-
-@pytest.fixture
-async def hooks() -> AsyncIterator[HookCatcher]:
-    catcher = HookCatcher()
-    await catcher.start()
-    try:
-        yield catcher
-    finally:
-        await catcher.stop()
 
 
 def reached_by(

@@ -4,7 +4,6 @@ with the secret the API showed once."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -29,16 +28,6 @@ def api_settings(api_settings: Any) -> Any:
 @pytest.fixture
 def notifier_settings(notifier_settings: Any) -> Any:
     return notifier_settings.model_copy(update={"outbound_allowlist": "127.0.0.1"})
-
-
-@pytest.fixture
-async def hooks() -> AsyncIterator[HookCatcher]:
-    catcher = HookCatcher()
-    await catcher.start()
-    try:
-        yield catcher
-    finally:
-        await catcher.stop()
 
 
 async def test_an_alert_reaches_email_slack_teams_and_a_signed_webhook(

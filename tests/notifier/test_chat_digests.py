@@ -6,19 +6,17 @@ a fallback chat channel, as one message."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from candor_dev.mailcatcher import MailCatcher
-from candor_notifier.worker import create_worker
 from candor_shared.contract import CloudEvent, SubscriberChannel, SubscriberUpserted, new_event
-from tests.conftest import RunningWorker, eventually
+from tests.conftest import HeldClock, RunningWorker, eventually
 from tests.notifier.helpers import SOURCE, bodies, deliveries, handled_events, opened, publish
 from tests.notifier.hook_catcher import HookCatcher
-from tests.notifier.test_audience import HeldClock, incident
+from tests.notifier.test_audience import incident
 from tests.notifier.test_channels import SECRET
 
 TITLES = ["Webmail is slow", "Some messages arrive late", "Spam filter is lenient"]
@@ -33,26 +31,6 @@ def notifier_settings(notifier_settings: Any) -> Any:
 @pytest.fixture
 def clock() -> HeldClock:
     return HeldClock(datetime(2025, 11, 24, 21, 30, tzinfo=UTC))
-
-
-@pytest.fixture
-async def held_notifier(notifier_settings: Any, clock: HeldClock) -> AsyncIterator[RunningWorker]:
-    running = RunningWorker(create_worker(notifier_settings, serve_http=False, clock=clock))
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
-
-
-@pytest.fixture
-async def hooks() -> AsyncIterator[HookCatcher]:
-    catcher = HookCatcher()
-    await catcher.start()
-    try:
-        yield catcher
-    finally:
-        await catcher.stop()
 
 
 def hourly_digest(*channels: SubscriberChannel) -> CloudEvent[Any]:

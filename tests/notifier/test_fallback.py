@@ -4,7 +4,6 @@ recipient was reached."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -27,16 +26,6 @@ def notifier_settings(notifier_settings: Any) -> Any:
     return notifier_settings.model_copy(
         update={"outbound_allowlist": "127.0.0.1", "delivery_summary_seconds": 3600}
     )
-
-
-@pytest.fixture
-async def hooks() -> AsyncIterator[HookCatcher]:
-    catcher = HookCatcher()
-    await catcher.start()
-    try:
-        yield catcher
-    finally:
-        await catcher.stop()
 
 
 def email_then_slack(hooks: HookCatcher) -> Any:

@@ -7,7 +7,6 @@ The relay answering 421 then accepting, and 550 recorded as permanent, are shown
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,16 +18,6 @@ from tests.conftest import RunningNotifier, eventually
 from tests.notifier.helpers import deliveries, opened, publish, snapshot, subscriber
 from tests.notifier.hook_catcher import HookCatcher
 from tests.notifier.test_channels import SECRET, reached_by
-
-
-@pytest.fixture
-async def hooks() -> AsyncIterator[HookCatcher]:
-    catcher = HookCatcher()
-    await catcher.start()
-    try:
-        yield catcher
-    finally:
-        await catcher.stop()
 
 
 async def _settled(sessions: Any, *, count: int, state: str) -> Any:

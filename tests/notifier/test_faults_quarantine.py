@@ -3,7 +3,6 @@ delivery counts are published back, one settled summary per notice."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -41,16 +40,6 @@ def notifier_settings(notifier_settings: Any) -> Any:
             "delivery_summary_seconds": 3600,
         }
     )
-
-
-@pytest.fixture
-async def hooks() -> AsyncIterator[HookCatcher]:
-    catcher = HookCatcher()
-    await catcher.start()
-    try:
-        yield catcher
-    finally:
-        await catcher.stop()
 
 
 async def _of_type(settings: Any, model: type[Any], count: int) -> list[Any] | None:

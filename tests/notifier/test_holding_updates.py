@@ -5,7 +5,6 @@ timezone, with when they last heard and when they will hear next — once per de
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -18,7 +17,7 @@ from candor_dev.mailcatcher import MailCatcher
 from candor_notifier.mail.compose import Recipient, compose
 from candor_notifier.sla.models import HoldingUpdate
 from candor_notifier.sla.service import next_update_by
-from candor_notifier.worker import consumer_group, create_worker
+from candor_notifier.worker import consumer_group
 from candor_shared.contract import (
     CloudEvent,
     Deadline,
@@ -29,7 +28,7 @@ from candor_shared.contract import (
     SubscriberUpserted,
     new_event,
 )
-from tests.conftest import RunningWorker, eventually
+from tests.conftest import HeldClock, RunningWorker, eventually
 from tests.notifier.helpers import (
     EMAIL_SERVICE,
     SOURCE,
@@ -52,30 +51,9 @@ UPDATE_DUE_AT = datetime(2025, 11, 24, 10, 29, 20, tzinfo=UTC)  # 30 min, less a
 DUE_AT = datetime(2025, 11, 24, 10, 30, tzinfo=UTC)  # users must hear by then
 
 
-class HeldClock:
-    """A clock that says what the test sets."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> HeldClock:
     return HeldClock(OPENED_AT)
-
-
-@pytest.fixture
-async def held_notifier(notifier_settings: Any, clock: HeldClock) -> AsyncIterator[RunningWorker]:
-    """The notifier, telling the time by the test's clock."""
-    running = RunningWorker(create_worker(notifier_settings, serve_http=False, clock=clock))
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 PEOPLE = [

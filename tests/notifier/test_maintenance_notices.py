@@ -30,7 +30,7 @@ from candor_shared.contract import (
     new_event,
 )
 from candor_shared.db import transaction
-from tests.conftest import RunningWorker, eventually
+from tests.conftest import HeldClock, RunningWorker, eventually
 from tests.notifier.helpers import (
     EMAIL_SERVICE,
     SOURCE,
@@ -44,16 +44,6 @@ ANNOUNCED_AT = datetime(2025, 11, 24, 9, 0, tzinfo=UTC)
 STARTS_AT = datetime(2025, 11, 25, 21, 0, tzinfo=UTC)
 ENDS_AT = datetime(2025, 11, 25, 23, 0, tzinfo=UTC)
 TITLE = "Mail server upgrade"
-
-
-class HeldClock:
-    """A clock that says what the test sets."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -5,23 +5,20 @@ planned), never drop them; a digest gathers them; an operator update still super
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time
 from typing import Any
 
 import pytest
 
 from candor_dev.mailcatcher import MailCatcher
-from candor_notifier.worker import create_worker
 from candor_shared.contract import CloudEvent, QuietHours, SubscriberUpserted, new_event
-from tests.conftest import RunningWorker, eventually
+from tests.conftest import HeldClock, RunningWorker, eventually
 from tests.notifier.helpers import SOURCE, bodies, deliveries, handled_events, opened, publish
 from tests.notifier.helpers import snapshot as major_snapshot
 from tests.notifier.test_holding_updates import (
     DUE_AT,
     OPENED_AT,
     UPDATE_DUE_AT,
-    HeldClock,
     public_update,
     stamped,
     update_due,
@@ -33,16 +30,6 @@ QUIET_END = datetime(2025, 11, 24, 11, 0, tzinfo=UTC)  # 12:00 in Paris
 @pytest.fixture
 def clock() -> HeldClock:
     return HeldClock(OPENED_AT)
-
-
-@pytest.fixture
-async def held_notifier(notifier_settings: Any, clock: HeldClock) -> AsyncIterator[RunningWorker]:
-    running = RunningWorker(create_worker(notifier_settings, serve_http=False, clock=clock))
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 def person(
