@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from candor_shared.clock import Clock, utcnow
 from candor_shared.contract import (
@@ -26,11 +27,15 @@ from candor_shared.contract import (
     new_event,
     to_kafka,
 )
+from candor_shared.db import create_engine, session_factory
 from candor_shared.kafka import new_producer
+from candor_shared.runtime import migrate
 from candor_shared.worker import Worker
+from candor_sla_monitor.agreements import repository as agreements
+from candor_sla_monitor.ledger import repository as ledger
 from candor_sla_monitor.ledger.models import AlertInterval, Outage
 from candor_sla_monitor.models import InboxRecord
-from candor_sla_monitor.worker import consumer_group, create_worker
+from candor_sla_monitor.worker import MIGRATIONS, VERSION_TABLE, consumer_group, create_worker
 from tests.conftest import eventually
 
 SERVICE = ServiceRef(id="0195f0c2-0000-7000-8000-000000000001", slug="email", name="Email")
@@ -211,3 +216,47 @@ async def _answers(port: int) -> bool:
             return (await client.get("/healthz")).status_code == 200
     except httpx.TransportError:
         return False
+
+
+@contextlib.asynccontextmanager
+async def migrated_sessions(
+    settings: Any, **engine_options: Any
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on sla-monitor's database, its schema migrated, no worker running: for tests
+    that call a service function straight (``engine_options``: e.g. a larger pool)."""
+    await migrate(settings, script_location=MIGRATIONS, version_table=VERSION_TABLE)
+    engine = create_engine(settings.database_url, schema=settings.database_schema, **engine_options)
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+async def store_agreement(
+    session: AsyncSession, terms: dict[str, Any], *, service: ServiceRef = SERVICE, **more: Any
+) -> None:
+    """``service``'s agreement (version 1) stored as the catalog handler would."""
+    await agreements.upsert(
+        session,
+        service_id=service.id,
+        service_slug=service.slug,
+        name=service.name,
+        terms=terms,
+        version=1,
+        **more,
+    )
+
+
+async def store_open_outage(session: AsyncSession, incident_id: str, *, since: str) -> None:
+    """A major outage of Email, open since ``since`` (as :func:`at` reads it), in the ledger."""
+    await ledger.upsert_outage(
+        session,
+        incident_id=incident_id,
+        service_id=SERVICE.id,
+        service_slug=SERVICE.slug,
+        impact="major",
+        started_at=at(since),
+        opened_at=at(since),
+        ended_at=None,
+        version=1,
+    )

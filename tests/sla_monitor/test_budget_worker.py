@@ -20,52 +20,39 @@ major outage runs from 10:00 to 10:40 on 2 March; worked out by hand:
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from candor_shared.contract import SlaAtRisk, SlaBurnRateAlert, Topics
-from candor_shared.db import create_engine, session_factory
-from candor_shared.runtime import migrate
+from candor_shared.contract import ServiceRef, SlaAtRisk, SlaBurnRateAlert, Topics
 from candor_shared.worker import Worker
-from candor_sla_monitor.agreements import repository as agreements
 from candor_sla_monitor.budget import service as budget
 from candor_sla_monitor.budget.models import BudgetAlert
-from candor_sla_monitor.ledger import repository as ledger
 from candor_sla_monitor.models import OutboxRecord
-from candor_sla_monitor.worker import MIGRATIONS, VERSION_TABLE
-from tests.conftest import eventually
+from tests.conftest import HeldClock, eventually
 from tests.kafka_helpers import read_events
 from tests.sla_monitor.helpers import (
     SERVICE,
     at,
+    migrated_sessions,
     opened,
     publish,
     resolved,
     serving_worker,
     sessions_of,
     snapshot,
+    store_agreement,
+    store_open_outage,
     wait_handled,
 )
 from tests.sla_monitor.test_facts import publish_catalog, upserted
 
 INCIDENT = "0195f0c2-aaaa-7000-8000-0000000000b1"
 OBJECTIVE = {"availability": {"adequate_percent": 99.9}}
-
-
-class Clock:
-    """Now, as the test says."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def evaluations() -> float:
@@ -109,7 +96,7 @@ async def test_an_outage_pages_resolves_and_puts_the_budget_at_risk_once_each(
     sla_settings: Any, broker: str
 ) -> None:
     settings = sla_settings.model_copy(update={"budget_evaluation_seconds": 0.05})
-    clock = Clock(at("09:59"))
+    clock = HeldClock(at("09:59"))
     async with serving_worker(settings, clock=clock) as worker:
         unknown = await get_budget(settings)
         assert unknown.status_code == 404
@@ -209,32 +196,10 @@ async def test_an_outage_pages_resolves_and_puts_the_budget_at_risk_once_each(
 
 async def test_racing_evaluations_publish_each_transition_once(sla_settings: Any) -> None:
     """On PostgreSQL the evaluations really run at once; on SQLite they queue for the lock."""
-    await migrate(sla_settings, script_location=MIGRATIONS, version_table=VERSION_TABLE)
-    engine = create_engine(
-        sla_settings.database_url, schema=sla_settings.database_schema, pool_size=10
-    )
-    sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
-    try:
+    async with migrated_sessions(sla_settings, pool_size=10) as sessions:
         async with sessions() as session, session.begin():
-            await agreements.upsert(
-                session,
-                service_id=SERVICE.id,
-                service_slug=SERVICE.slug,
-                name=SERVICE.name,
-                terms=OBJECTIVE,
-                version=1,
-            )
-            await ledger.upsert_outage(
-                session,
-                incident_id=INCIDENT,
-                service_id=SERVICE.id,
-                service_slug=SERVICE.slug,
-                impact="major",
-                started_at=at("10:00"),
-                opened_at=at("10:00"),
-                ended_at=None,
-                version=1,
-            )
+            await store_agreement(session, OBJECTIVE)
+            await store_open_outage(session, INCIDENT, since="10:00")
         # At 10:05 both pages fire (see the module's docstring): two events, whoever wins.
         published = await asyncio.gather(
             *(
@@ -246,8 +211,6 @@ async def test_racing_evaluations_publish_each_transition_once(sla_settings: Any
         async with sessions() as session:
             rows = list(await session.scalars(select(OutboxRecord)))
         assert sorted(row.event_type or "" for row in rows) == [SlaBurnRateAlert.event_type] * 2
-    finally:
-        await engine.dispose()
 
 
 async def test_a_service_whose_terms_cannot_be_evaluated_stops_no_other(sla_settings: Any) -> None:
@@ -255,44 +218,16 @@ async def test_a_service_whose_terms_cannot_be_evaluated_stops_no_other(sla_sett
     stored before the contract checked zones, its terms no longer validate, so it is skipped
     with a warning (``budget.terms_invalid``, not a failure of the round), and Email's pages
     still fire in the same round."""
-    await migrate(sla_settings, script_location=MIGRATIONS, version_table=VERSION_TABLE)
-    engine = create_engine(sla_settings.database_url, schema=sla_settings.database_schema)
-    sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
     failures = REGISTRY.get_sample_value("candor_budget_service_failures_total") or 0.0
-    try:
+    async with migrated_sessions(sla_settings) as sessions:
         async with sessions() as session, session.begin():
-            await agreements.upsert(
-                session,
-                service_id="0195f0c2-0000-7000-8000-0000000000aa",
-                service_slug="aaa",
-                name="AAA",
-                terms={**OBJECTIVE, "timezone": "Mars/Olympus"},
-                version=1,
-            )
-            await agreements.upsert(
-                session,
-                service_id=SERVICE.id,
-                service_slug=SERVICE.slug,
-                name=SERVICE.name,
-                terms=OBJECTIVE,
-                version=1,
-            )
-            await ledger.upsert_outage(
-                session,
-                incident_id=INCIDENT,
-                service_id=SERVICE.id,
-                service_slug=SERVICE.slug,
-                impact="major",
-                started_at=at("10:00"),
-                opened_at=at("10:00"),
-                ended_at=None,
-                version=1,
-            )
+            aaa = ServiceRef(id="0195f0c2-0000-7000-8000-0000000000aa", slug="aaa", name="AAA")
+            await store_agreement(session, {**OBJECTIVE, "timezone": "Mars/Olympus"}, service=aaa)
+            await store_agreement(session, OBJECTIVE)
+            await store_open_outage(session, INCIDENT, since="10:00")
         published = await budget.evaluate_all(
             sessions=sessions, now=at("10:05"), at_risk_share=0.75
         )
-    finally:
-        await engine.dispose()
     assert published == 2  # Email's two pages (see the module's docstring)
     after = REGISTRY.get_sample_value("candor_budget_service_failures_total") or 0.0
     assert after == failures

@@ -21,15 +21,16 @@ import httpx
 import pytest
 
 from candor_sla_monitor.reports.service import report_of
+from tests.conftest import HeldClock
 from tests.sla_monitor.helpers import SERVICE, at, serving_worker, sessions_of
-from tests.sla_monitor.test_reports import Clock, the_month_by_hand
+from tests.sla_monitor.test_reports import the_month_by_hand
 
 MINUTE = timedelta(minutes=1)
 OBSERVED_MINUTES = 743 * 60 - 30 - 120
 
 
 async def test_facts_and_the_report_of_the_month_agree(sla_settings: Any) -> None:
-    clock = Clock(at("2026-03-31T21:30:00+00:00"))
+    clock = HeldClock(at("2026-03-31T21:30:00+00:00"))
     async with serving_worker(sla_settings, clock=clock) as worker:
         await the_month_by_hand(worker)
         async with httpx.AsyncClient(

@@ -27,7 +27,6 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from candor_shared.contract import (
     CloudEvent,
@@ -41,25 +40,29 @@ from candor_shared.contract import (
     from_kafka,
     new_event,
 )
-from candor_shared.db import create_engine, session_factory
-from candor_shared.runtime import migrate
-from candor_sla_monitor.agreements import repository as agreements
 from candor_sla_monitor.budget import service as budget
 from candor_sla_monitor.budget.models import BudgetAlert
 from candor_sla_monitor.deadlines.models import IncidentDeadline
-from candor_sla_monitor.ledger import repository as ledger
 from candor_sla_monitor.models import OutboxRecord
 from candor_sla_monitor.reports.models import MonthlyReport
-from candor_sla_monitor.worker import MIGRATIONS, VERSION_TABLE, create_worker
-from tests.conftest import RunningWorker, eventually
+from candor_sla_monitor.worker import create_worker
+from tests.conftest import HeldClock, RunningWorker, eventually
 from tests.kafka_helpers import read_raw
-from tests.sla_monitor.helpers import SERVICE, at, serving_worker, sessions_of, wait_handled
+from tests.sla_monitor.helpers import (
+    SERVICE,
+    at,
+    migrated_sessions,
+    serving_worker,
+    sessions_of,
+    store_agreement,
+    store_open_outage,
+    wait_handled,
+)
 from tests.sla_monitor.test_reports import (
     AGREEMENT,
     A,
     B,
     C,
-    Clock,
     check_march,
     published_reports,
     send,
@@ -168,7 +171,7 @@ async def breaches(settings: Any) -> set[tuple[str, str | None, str]]:
 async def test_each_agreement_has_its_own_report_deadlines_and_breaches(sla_settings: Any) -> None:
     # Before the month while its facts arrive, so that no deadline fires ahead of the fact
     # that meets it (the acknowledgement, the first notice); then the month is over.
-    clock = Clock(BEFORE_THE_MONTH)
+    clock = HeldClock(BEFORE_THE_MONTH)
     running = RunningWorker(create_worker(sla_settings, serve_http=False, clock=clock))
     await running.start()
     try:
@@ -236,7 +239,7 @@ async def test_the_monthly_schedule_publishes_a_final_report_per_agreement(
     settings = sla_settings.model_copy(
         update={"report_poll_seconds": 0.05, "report_final_delay_seconds": 600}
     )
-    clock = Clock(at("2026-03-20T12:00:00+00:00"))
+    clock = HeldClock(at("2026-03-20T12:00:00+00:00"))
     running = RunningWorker(create_worker(settings, serve_http=False, clock=clock))
     await running.start()
     try:
@@ -268,7 +271,7 @@ async def test_the_monthly_schedule_publishes_a_final_report_per_agreement(
 async def test_facts_budget_and_deadlines_name_the_group(sla_settings: Any) -> None:
     # 10 March 23:00 UTC: the first 240 local hours of March; A and B happened, the
     # maintenance is still to come. Own: A 50 + B 5; Finance's: A 50 + B 20.
-    clock = Clock(BEFORE_THE_MONTH)
+    clock = HeldClock(BEFORE_THE_MONTH)
     async with serving_worker(sla_settings, clock=clock) as worker:
         await the_month_with_finance(worker)
         clock.now = at("2026-03-10T23:00:00+00:00")
@@ -319,18 +322,11 @@ async def test_burn_rate_alerts_of_a_group_agreement_carry_the_group(sla_setting
     against Finance's 99.9 % both pages fire (1h/5m burns 16.7 and 200, 6h/30m 13.9 and
     166.7); against the service's own 99 % the same downtime burns a tenth as fast (1.7,
     1.4), and nothing fires. Each agreement keeps its own alert states."""
-    await migrate(sla_settings, script_location=MIGRATIONS, version_table=VERSION_TABLE)
-    engine = create_engine(sla_settings.database_url, schema=sla_settings.database_schema)
-    sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
-    try:
+    async with migrated_sessions(sla_settings) as sessions:
         async with sessions() as session, session.begin():
-            await agreements.upsert(
+            await store_agreement(
                 session,
-                service_id=SERVICE.id,
-                service_slug=SERVICE.slug,
-                name=SERVICE.name,
-                terms={"availability": {"adequate_percent": 99.0}},
-                version=1,
+                {"availability": {"adequate_percent": 99.0}},
                 group_agreements={
                     FINANCE.id: {
                         "name": FINANCE.name,
@@ -338,16 +334,8 @@ async def test_burn_rate_alerts_of_a_group_agreement_carry_the_group(sla_setting
                     }
                 },
             )
-            await ledger.upsert_outage(
-                session,
-                incident_id="0195f0c2-aaaa-7000-8000-0000000000b1",
-                service_id=SERVICE.id,
-                service_slug=SERVICE.slug,
-                impact="major",
-                started_at=at("2026-03-02T10:00:00+00:00"),
-                opened_at=at("2026-03-02T10:00:00+00:00"),
-                ended_at=None,
-                version=1,
+            await store_open_outage(
+                session, "0195f0c2-aaaa-7000-8000-0000000000b1", since="2026-03-02T10:00:00+00:00"
             )
         published = await budget.evaluate_all(
             sessions=sessions, now=at("2026-03-02T10:05:00+00:00"), at_risk_share=0.75
@@ -361,8 +349,6 @@ async def test_burn_rate_alerts_of_a_group_agreement_carry_the_group(sla_setting
                 (row.group_id, row.alert, row.firing)
                 for row in await session.scalars(select(BudgetAlert))
             }
-    finally:
-        await engine.dispose()
     assert (published, again) == (2, 0)
     alerts = [SlaBurnRateAlert.model_validate(json.loads(row.value or b"")) for row in rows]
     assert sorted((a.group, a.status, a.factor, a.objective_percent) for a in alerts) == [

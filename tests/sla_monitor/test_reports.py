@@ -9,7 +9,7 @@ on SQLite and on PostgreSQL (run this module with CANDOR_TEST_DATABASE_URL set).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -35,7 +35,7 @@ from candor_shared.kafka import new_producer
 from candor_shared.worker import Worker
 from candor_sla_monitor.reports.models import MonthlyReport
 from candor_sla_monitor.worker import create_worker
-from tests.conftest import RunningWorker, eventually
+from tests.conftest import HeldClock, RunningWorker, eventually
 from tests.kafka_helpers import read_raw
 from tests.sla_monitor.helpers import (
     SERVICE,
@@ -72,16 +72,6 @@ AGREEMENT: dict[str, Any] = {
         "critical": {"acknowledge_within": "PT5M", "restore_within": "PT2H"},
     },
 }
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def upserted(agreement: dict[str, Any] | None = AGREEMENT) -> CloudEvent[EventData]:
@@ -292,17 +282,24 @@ def check_march(report: ServiceReport) -> None:
     assert {by_day[day] for day in untouched} == {100.0}
 
 
-async def test_a_month_worked_out_by_hand_on_demand(sla_settings: Any) -> None:
-    clock = Clock(at("2026-04-01T10:00:00+00:00"))
-    running = RunningWorker(create_worker(sla_settings, serve_http=False, clock=clock))
+async def march_on_request(settings: Any, clock: HeldClock) -> list[SlaReportPublished]:
+    """March by hand sent to a worker telling ``clock``'s time, and March's report requested:
+    what the worker published."""
+    running = RunningWorker(create_worker(settings, serve_http=False, clock=clock))
     await running.start()
     try:
-        worker = running.worker
-        await the_month_by_hand(worker)
-        await send(worker, lambda topics: topics.sla, requested("2026-03"))
-        reports = await eventually(lambda: published_reports(sla_settings), timeout=30)
+        await the_month_by_hand(running.worker)
+        await send(running.worker, lambda topics: topics.sla, requested("2026-03"))
+        reports: list[SlaReportPublished] = await eventually(
+            lambda: published_reports(settings), timeout=30
+        )
     finally:
         await running.stop()
+    return reports
+
+
+async def test_a_month_worked_out_by_hand_on_demand(sla_settings: Any) -> None:
+    reports = await march_on_request(sla_settings, HeldClock(at("2026-04-01T10:00:00+00:00")))
     assert len(reports) == 1
     assert reports[0].requested_by == "alice"
     check_march(reports[0].report)
@@ -311,16 +308,8 @@ async def test_a_month_worked_out_by_hand_on_demand(sla_settings: Any) -> None:
 async def test_a_report_of_the_month_so_far_is_not_final(sla_settings: Any) -> None:
     # 10 March, 23:00 UTC: the first 10 local days of March, 239 hours (one less than 10
     # days, as March began at 23:00 UTC on the 28th), are observed.
-    clock = Clock(at("2026-03-10T23:00:00+00:00"))
-    running = RunningWorker(create_worker(sla_settings, serve_http=False, clock=clock))
-    await running.start()
-    try:
-        worker = running.worker
-        await the_month_by_hand(worker)
-        await send(worker, lambda topics: topics.sla, requested("2026-03"))
-        reports = await eventually(lambda: published_reports(sla_settings), timeout=30)
-    finally:
-        await running.stop()
+    clock = HeldClock(at("2026-03-10T23:00:00+00:00"))
+    reports = await march_on_request(sla_settings, clock)
     report = reports[0].report
     assert report.final is False
     assert report.observed_until == clock.now
@@ -336,7 +325,7 @@ async def test_a_report_of_the_month_so_far_is_not_final(sla_settings: Any) -> N
 
 
 async def test_a_request_for_a_month_not_begun_publishes_nothing(sla_settings: Any) -> None:
-    clock = Clock(at("2026-03-10T23:00:00+00:00"))
+    clock = HeldClock(at("2026-03-10T23:00:00+00:00"))
     running = RunningWorker(create_worker(sla_settings, serve_http=False, clock=clock))
     await running.start()
     try:
@@ -374,7 +363,7 @@ async def test_the_monthly_final_report_is_published_once_even_across_a_restart(
     settings = sla_settings.model_copy(
         update={"report_poll_seconds": 0.05, "report_final_delay_seconds": 600}
     )
-    clock = Clock(at("2026-03-20T12:00:00+00:00"))
+    clock = HeldClock(at("2026-03-20T12:00:00+00:00"))
     first = RunningWorker(create_worker(settings, serve_http=False, clock=clock))
     await first.start()
     try:
