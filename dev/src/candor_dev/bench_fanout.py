@@ -53,6 +53,7 @@ class HttpCatcher:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -63,10 +64,17 @@ class HttpCatcher:
             self._server.close()
             for writer in list(self._writers):
                 writer.close()
+            # Let each connection's handler see its end and return, rather than leave it to
+            # be cancelled when the loop closes (asyncio then prints a CancelledError).
+            if self._handlers:
+                await asyncio.wait(self._handlers, timeout=5)
             await self._server.wait_closed()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -84,6 +92,8 @@ class HttpCatcher:
             pass
         finally:
             self._writers.discard(writer)
+            if task is not None:
+                self._handlers.discard(task)
             writer.close()
 
 
