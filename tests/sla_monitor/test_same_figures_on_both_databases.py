@@ -28,10 +28,9 @@ from candor_dev.pgtest import ensure_database
 from candor_dev.ports import free_port
 from candor_shared.db import create_engine
 from candor_sla_monitor.settings import SlaSettings
-from tests.conftest import PG_URL, eventually
+from tests.conftest import PG_URL, HeldClock, eventually
 from tests.sla_monitor.helpers import SERVICE, at, serving_worker
 from tests.sla_monitor.test_reports import (
-    Clock,
     check_march,
     published_reports,
     requested,
@@ -69,7 +68,7 @@ async def postgres_schema() -> AsyncIterator[tuple[str, str]]:
 
 async def _answers(settings: SlaSettings) -> dict[str, Any]:
     """The month of ``test_reports`` through one sla-monitor; what it answers, and when."""
-    clock = Clock(SO_FAR)
+    clock = HeldClock(SO_FAR)
     answers: dict[str, Any] = {}
     async with serving_worker(settings, clock=clock) as worker:
         await the_month_by_hand(worker)
