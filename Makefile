@@ -38,10 +38,11 @@ browser: ## Debian's Chromium for the status page's browser tests (installed onc
 		echo "installing Debian's chromium for the browser tests"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-lint: install ## ruff (lint + format check) and mypy --strict
+lint: install ## ruff (lint + format check), mypy --strict, and every test module imports
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy shared/src services/incident-api/src services/sla-monitor/src services/notifier/src dev/src
+	$(UV) run --frozen pytest --collect-only -q > /dev/null
 
 format: install ## Format and autofix
 	$(UV) run --frozen ruff format .
