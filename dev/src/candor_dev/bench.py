@@ -174,6 +174,10 @@ async def _wait_quiet(processes: list[Process], *, limit_seconds: float = 60) ->
             return
 
 
+def _per_request(cpu_seconds: float, requests: int) -> float:
+    return round(cpu_seconds * 1000 / requests, 3)
+
+
 async def _admin(api: str, token: str, method: str, path: str, body: Any = None) -> Any:
     async with httpx.AsyncClient(base_url=api, timeout=30) as client:
         response = await client.request(
@@ -360,6 +364,7 @@ async def _main(
         )
         for round_ in range(rounds):
             await _wait_quiet(processes)
+            bare_cpu = bare.cpu_seconds()
             bare_runs.append(
                 await _load(
                     bare.health_url.rsplit("/", 1)[0],
@@ -370,7 +375,11 @@ async def _main(
                     service="bench",
                 )
             )
+            bare_runs[-1]["cpu_ms_per_request"] = _per_request(
+                bare.cpu_seconds() - bare_cpu, requests
+            )
             await _wait_quiet(processes)
+            cpu = [process.cpu_seconds() for process in processes]
             candor_runs.append(
                 await _load(
                     api_url,
@@ -381,6 +390,14 @@ async def _main(
                     service="bench",
                 )
             )
+            # The services' CPU time for this round's requests, until they have caught up
+            # (what the consumers do with the events counts too): steadier than req/s on a
+            # shared machine, where neighbours take CPU from the whole run.
+            await _wait_quiet(processes)
+            candor_runs[-1]["cpu_ms_per_request"] = {
+                process.name: _per_request(process.cpu_seconds() - before, requests)
+                for process, before in zip(processes, cpu, strict=True)
+            }
             done += requests
             print(
                 f"round {round_ + 1}: candor {candor_runs[-1]['rps']} req/s, "
@@ -419,6 +436,15 @@ async def _main(
         "candor": {k: median(candor_runs, k) for k in ("rps", "p50_ms", "p99_ms")},
         "bare_fastapi": {k: median(bare_runs, k) for k in ("rps", "p50_ms", "p99_ms")},
         "ratio": round(median(candor_runs, "rps") / median(bare_runs, "rps"), 3),
+        "cpu_ms_per_request": {
+            "bare_fastapi": median(bare_runs, "cpu_ms_per_request"),
+            **{
+                name: float(
+                    statistics.median(run["cpu_ms_per_request"][name] for run in candor_runs)
+                )
+                for name in candor_runs[0]["cpu_ms_per_request"]
+            },
+        },
         "target_ratio": 0.25,
         "rounds": rounds,
         "requests_per_round": requests,
@@ -471,6 +497,11 @@ def _markdown(results: dict[str, Any]) -> str:
         *(f"| peak RSS {name} MB | {value} | | | <= 200 |" for name, value in memory.items()),
         "",
         f"Non-2xx answers from Candor during the ingest rounds: {ingest['non_2xx']}.",
+        "",
+        "CPU time per ingest request (ms, medians of the rounds; each service counted until "
+        "it has caught up with the round's events; steadier than req/s on a shared machine): "
+        + ", ".join(f"{name} {value}" for name, value in ingest["cpu_ms_per_request"].items())
+        + ".",
         "",
     ]
     if results.get("fan_out"):
