@@ -11,7 +11,7 @@ import typer
 
 from candor_shared.logging import configure_logging
 from candor_shared.runtime import migrate as run_migrations
-from candor_shared.runtime import on_stop_signals
+from candor_shared.runtime import on_stop_signals, tune_gc
 from candor_shared.settings import CandorSettings
 from candor_shared.worker import Worker
 
@@ -39,6 +39,7 @@ def worker_cli(
     @app.command(help=f"{does} until SIGINT or SIGTERM.")
     def run() -> None:
         worker = create_worker(load())
+        tune_gc()
 
         async def main() -> None:
             on_stop_signals(worker.stop)

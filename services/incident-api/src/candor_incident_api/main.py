@@ -11,6 +11,7 @@ from candor_incident_api.app import MIGRATIONS, VERSION_TABLE, create_app
 from candor_incident_api.settings import ApiSettings
 from candor_shared.logging import configure_logging
 from candor_shared.runtime import migrate as run_migrations
+from candor_shared.runtime import tune_gc
 
 app = typer.Typer(help="Candor incident-api.", no_args_is_help=True)
 
@@ -20,8 +21,10 @@ def serve() -> None:
     """Serve the API on CANDOR_API_HOST:CANDOR_API_PORT until SIGINT or SIGTERM."""
     settings = ApiSettings()
     configure_logging(service="incident-api", fmt=settings.log_format, level=settings.log_level)
+    app = create_app(settings)
+    tune_gc()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -29,13 +30,7 @@ async def lock_open_incidents(
     """The open incident of each service that has one, locked for this transaction."""
     if not service_ids:
         return {}
-    table = Incident.__table__
-    rows = await session.execute(
-        select(*(table.c[name] for name in INCIDENT_COLUMNS))
-        .where(table.c.open_service_id.in_(service_ids))
-        .order_by(table.c.id)
-        .with_for_update()
-    )
+    rows = await session.execute(_LOCK_OPEN, {"ids": list(service_ids)})
     return {row.service_id: IncidentState(**row._asdict()) for row in rows}
 
 
@@ -45,13 +40,7 @@ async def lock_incidents(
     """Incidents by id, locked for this transaction."""
     if not incident_ids:
         return {}
-    table = Incident.__table__
-    rows = await session.execute(
-        select(*(table.c[name] for name in INCIDENT_COLUMNS))
-        .where(table.c.id.in_(incident_ids))
-        .order_by(table.c.id)
-        .with_for_update()
-    )
+    rows = await session.execute(_LOCK_BY_ID, {"ids": list(incident_ids)})
     return {row.id: IncidentState(**row._asdict()) for row in rows}
 
 
@@ -82,15 +71,12 @@ async def lock_alerts(
     """The known alerts among ``keys`` (service id, source, fingerprint), locked."""
     if not keys:
         return {}
-    table = Alert.__table__
     rows = await session.execute(
-        select(*(table.c[name] for name in ALERT_COLUMNS))
-        .where(
-            table.c.service_id.in_({key[0] for key in keys}),
-            table.c.fingerprint.in_({key[2] for key in keys}),
-        )
-        .order_by(table.c.id)
-        .with_for_update()
+        _LOCK_ALERTS,
+        {
+            "services": list({key[0] for key in keys}),
+            "fingerprints": list({key[2] for key in keys}),
+        },
     )
     wanted = set(keys)
     found: dict[AlertKey, AlertState] = {}
@@ -141,6 +127,34 @@ def _table(model: type[Incident] | type[Alert]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+# The ingest path's queries, built once with expanding parameters: each batch only binds its
+# values (building them per batch, one bound parameter per id, cost more than the query).
+def _locked(
+    table: Table, columns: tuple[str, ...], *conditions: ColumnElement[bool]
+) -> Select[Any]:
+    return (
+        select(*(table.c[name] for name in columns))
+        .where(*conditions)
+        .order_by(table.c.id)
+        .with_for_update()
+    )
+
+
+_INCIDENTS, _ALERTS = _table(Incident), _table(Alert)
+_LOCK_OPEN = _locked(
+    _INCIDENTS, INCIDENT_COLUMNS, _INCIDENTS.c.open_service_id.in_(bindparam("ids", expanding=True))
+)
+_LOCK_BY_ID = _locked(
+    _INCIDENTS, INCIDENT_COLUMNS, _INCIDENTS.c.id.in_(bindparam("ids", expanding=True))
+)
+_LOCK_ALERTS = _locked(
+    _ALERTS,
+    ALERT_COLUMNS,
+    _ALERTS.c.service_id.in_(bindparam("services", expanding=True)),
+    _ALERTS.c.fingerprint.in_(bindparam("fingerprints", expanding=True)),
+)
 
 
 def _by_id(state: IncidentState | AlertState, columns: tuple[str, ...]) -> dict[str, object]:
